@@ -1,0 +1,269 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+)
+
+// This file holds the row kernels' entry points and their pure-Go twins.
+// Row kernels treat x as consecutive rows of a width given by a weight vector
+// or an explicit n; dst may be the same slice as x.
+
+func checkRows(name string, lx, ldst, n int) {
+	if n <= 0 && lx > 0 || n > 0 && lx%n != 0 || ldst < lx {
+		panic(fmt.Sprintf("kernels: %s: len(x)=%d, len(dst)=%d, row width %d", name, lx, ldst, n))
+	}
+}
+
+// LayerNorm normalises each row of x (width len(gamma)) into dst:
+// inv = gamma / sqrt(var + eps), y = x*inv + (beta - mean*inv), with the
+// biased variance (SPEC.md section 2).
+func LayerNorm(dst, x, gamma, beta []float32, eps float32) {
+	checkRows("LayerNorm", len(x), len(dst), len(gamma))
+	if len(beta) != len(gamma) {
+		panic("kernels: LayerNorm: len(beta) != len(gamma)")
+	}
+	layerNormGeneric(dst, x, gamma, beta, eps)
+}
+
+// AddLayerNorm computes dst = LayerNorm(x + r) row by row in one pass, the
+// post-norm residual of a transformer layer. dst may be x or r.
+func AddLayerNorm(dst, x, r, gamma, beta []float32, eps float32) {
+	checkRows("AddLayerNorm", len(x), len(dst), len(gamma))
+	if len(r) != len(x) || len(beta) != len(gamma) {
+		panic("kernels: AddLayerNorm: mismatched lengths")
+	}
+	Add(dst, x, r)
+	layerNormGeneric(dst, dst, gamma, beta, eps)
+}
+
+func layerNormGeneric(dst, x, gamma, beta []float32, eps float32) {
+	d := len(gamma)
+	for off := 0; off+d <= len(x); off += d {
+		row, out := x[off:off+d], dst[off:off+d]
+		var sum float32
+		for _, v := range row {
+			sum += v
+		}
+		mean := sum / float32(d)
+		var ss float32
+		for _, v := range row {
+			dv := v - mean
+			ss += dv * dv
+		}
+		rstd := 1 / float32(math.Sqrt(float64(ss/float32(d)+eps)))
+		for i, v := range row {
+			inv := rstd * gamma[i]
+			out[i] = v*inv + (beta[i] - mean*inv)
+		}
+	}
+}
+
+// RMSNorm computes dst = x / sqrt(mean(x^2) + eps) * scale row by row.
+func RMSNorm(dst, x, scale []float32, eps float32) {
+	checkRows("RMSNorm", len(x), len(dst), len(scale))
+	rmsNormGeneric(dst, x, scale, eps)
+}
+
+// AddRMSNorm computes dst = RMSNorm(x + r) row by row. dst may be x or r.
+func AddRMSNorm(dst, x, r, scale []float32, eps float32) {
+	checkRows("AddRMSNorm", len(x), len(dst), len(scale))
+	if len(r) != len(x) {
+		panic("kernels: AddRMSNorm: mismatched lengths")
+	}
+	Add(dst, x, r)
+	rmsNormGeneric(dst, dst, scale, eps)
+}
+
+func rmsNormGeneric(dst, x, scale []float32, eps float32) {
+	d := len(scale)
+	for off := 0; off+d <= len(x); off += d {
+		row, out := x[off:off+d], dst[off:off+d]
+		var ss float32
+		for _, v := range row {
+			ss += v * v
+		}
+		r := 1 / float32(math.Sqrt(float64(ss/float32(d)+eps)))
+		for i, v := range row {
+			out[i] = v * r * scale[i]
+		}
+	}
+}
+
+// Softmax computes, for each row of n values, e = exp(x - max(x)) and
+// dst = e * (1 / sum(e)).
+func Softmax(dst, x []float32, n int) {
+	checkRows("Softmax", len(x), len(dst), n)
+	for off := 0; off+n <= len(x); off += n {
+		softmaxRow(dst[off:off+n], x[off:off+n])
+	}
+}
+
+func softmaxRow(dst, x []float32) {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var sum float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		dst[i] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range dst[:len(x)] {
+		dst[i] *= inv
+	}
+}
+
+// Sparsemax computes the sparsemax of each row of n values (SPEC.md 3.3):
+// the Euclidean projection onto the probability simplex. scratch must hold
+// at least n values.
+func Sparsemax(dst, x []float32, n int, scratch []float32) {
+	checkRows("Sparsemax", len(x), len(dst), n)
+	if len(scratch) < n {
+		panic("kernels: Sparsemax: scratch shorter than a row")
+	}
+	for off := 0; off+n <= len(x); off += n {
+		sparsemaxRow(dst[off:off+n], x[off:off+n], scratch[:n])
+	}
+}
+
+func sparsemaxRow(dst, x, zs []float32) {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	for i, v := range x {
+		zs[i] = v - m
+	}
+	sortDescending(zs)
+	var cs, tau float32
+	for k, z := range zs {
+		cs += z
+		if 1+float32(k+1)*z > cs {
+			tau = (cs - 1) / float32(k+1)
+		}
+	}
+	for i, v := range x {
+		dst[i] = max(v-m-tau, 0)
+	}
+}
+
+// sortDescending is an insertion sort for the short rows of attention; it
+// allocates nothing, unlike sort.Slice.
+func sortDescending(z []float32) {
+	for i := 1; i < len(z); i++ {
+		v := z[i]
+		j := i - 1
+		for ; j >= 0 && z[j] < v; j-- {
+			z[j+1] = z[j]
+		}
+		z[j+1] = v
+	}
+}
+
+// GELU computes dst[i] = 0.5 x (1 + erf(x / sqrt 2)), the exact form.
+func GELU(dst, x []float32) {
+	checkRows("GELU", len(x), len(dst), 1)
+	for i, v := range x {
+		dst[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+	}
+}
+
+// Sigmoid computes dst[i] = 1 / (1 + exp(-x[i])).
+func Sigmoid(dst, x []float32) {
+	checkRows("Sigmoid", len(x), len(dst), 1)
+	for i, v := range x {
+		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+}
+
+// SiLU computes dst[i] = x[i] * sigmoid(x[i]).
+func SiLU(dst, x []float32) {
+	checkRows("SiLU", len(x), len(dst), 1)
+	for i, v := range x {
+		dst[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
+	}
+}
+
+// L2Normalize computes dst = x * min(1/sqrt(sum(x^2)), 1e7) for each row of
+// n values.
+func L2Normalize(dst, x []float32, n int) {
+	checkRows("L2Normalize", len(x), len(dst), n)
+	for off := 0; off+n <= len(x); off += n {
+		row := x[off : off+n]
+		var ss float32
+		for _, v := range row {
+			ss += v * v
+		}
+		inv := float32(min(1/math.Sqrt(float64(ss)), 1e7))
+		for i, v := range row {
+			dst[off+i] = v * inv
+		}
+	}
+}
+
+// MeanTokens sets dst (d values) to the mean of the rows of x, each d wide:
+// pooling over the token axis.
+func MeanTokens(dst, x []float32, d int) {
+	checkRows("MeanTokens", len(x), len(x), d)
+	if len(dst) != d || len(x) == 0 {
+		panic("kernels: MeanTokens: len(dst) != d or no rows")
+	}
+	clear(dst)
+	for off := 0; off < len(x); off += d {
+		for i, v := range x[off : off+d] {
+			dst[i] += v
+		}
+	}
+	count := float32(len(x) / d)
+	for i := range dst {
+		dst[i] /= count
+	}
+}
+
+// MaxTokens sets dst (d values) to the elementwise maximum over the rows of
+// x, each d wide.
+func MaxTokens(dst, x []float32, d int) {
+	checkRows("MaxTokens", len(x), len(x), d)
+	if len(dst) != d || len(x) == 0 {
+		panic("kernels: MaxTokens: len(dst) != d or no rows")
+	}
+	copy(dst, x[:d])
+	for off := d; off < len(x); off += d {
+		for i, v := range x[off : off+d] {
+			dst[i] = max(dst[i], v)
+		}
+	}
+}
+
+// Add computes dst[i] = a[i] + b[i].
+func Add(dst, a, b []float32) {
+	if len(a) != len(b) || len(dst) < len(a) {
+		panic("kernels: Add: mismatched lengths")
+	}
+	for i, v := range a {
+		dst[i] = v + b[i]
+	}
+}
+
+// Mul computes dst[i] = a[i] * b[i].
+func Mul(dst, a, b []float32) {
+	if len(a) != len(b) || len(dst) < len(a) {
+		panic("kernels: Mul: mismatched lengths")
+	}
+	for i, v := range a {
+		dst[i] = v * b[i]
+	}
+}
+
+// AddScaled computes dst[i] += alpha * x[i] (axpy).
+func AddScaled(dst []float32, alpha float32, x []float32) {
+	if len(dst) < len(x) {
+		panic("kernels: AddScaled: mismatched lengths")
+	}
+	for i, v := range x {
+		dst[i] += alpha * v
+	}
+}
