@@ -140,7 +140,7 @@ func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
 				s[j] = float32(math.Inf(-1))
 				continue
 			}
-			s[j] = dot(qi, k[j*ks+h*dh:j*ks+h*dh+dh]) * scale
+			s[j] = rowImpl.dot(qi, k[j*ks+h*dh:j*ks+h*dh+dh]) * scale
 		}
 		if a.Probability == ProbSparsemax {
 			sparsemaxRow(s, s, scratch[a.Keys:2*a.Keys])
@@ -150,7 +150,7 @@ func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
 		clear(oi)
 		for j, p := range s {
 			if p != 0 {
-				AddScaled(oi, p, v[j*vs+h*dh:j*vs+h*dh+dh])
+				rowImpl.axpy(oi, p, v[j*vs+h*dh:j*vs+h*dh+dh])
 			}
 		}
 	}
@@ -170,7 +170,7 @@ func (a *Attention) tiledRow(oi, qi, k, v []float32, ks, vs int, mask []float32,
 		for j := t0; j < t1; j++ {
 			sc := float32(math.Inf(-1))
 			if mask == nil || mask[j] != 0 {
-				sc = dot(qi, k[j*ks:j*ks+dh]) * scale
+				sc = rowImpl.dot(qi, k[j*ks:j*ks+dh]) * scale
 			}
 			s[j-t0] = sc
 			tm = max(tm, sc)
@@ -192,21 +192,13 @@ func (a *Attention) tiledRow(oi, qi, k, v []float32, ks, vs int, mask []float32,
 			}
 			e := float32(math.Exp(float64(s[j-t0] - m)))
 			sum += e
-			AddScaled(oi, e, v[j*vs:j*vs+dh])
+			rowImpl.axpy(oi, e, v[j*vs:j*vs+dh])
 		}
 	}
 	inv := 1 / sum
 	for d := range oi {
 		oi[d] *= inv
 	}
-}
-
-func dot(a, b []float32) float32 {
-	var s float32
-	for i, x := range a {
-		s += x * b[i]
-	}
-	return s
 }
 
 // RunDifferential computes differential attention (SPEC.md 3.3): per head,

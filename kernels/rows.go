@@ -9,6 +9,41 @@ import (
 // Row kernels treat x as consecutive rows of a width given by a weight vector
 // or an explicit n; dst may be the same slice as x.
 
+// rowKernels is one level's set of row kernels. Each arch file provides
+// rowKernelsFor, which starts from genericRows and replaces what it has
+// assembly for; entry points check their arguments and call through rowImpl.
+type rowKernels struct {
+	layerNorm func(dst, x, gamma, beta []float32, eps float32)
+	rmsNorm   func(dst, x, scale []float32, eps float32)
+	softmax   func(dst, x []float32, n int)
+	gelu      func(dst, x []float32)
+	silu      func(dst, x []float32)
+	sigmoid   func(dst, x []float32)
+	add       func(dst, a, b []float32)
+	mul       func(dst, a, b []float32)
+	axpy      func(dst []float32, alpha float32, x []float32)
+	dot       func(a, b []float32) float32
+}
+
+// genericRows are the pure-Go twins.
+var genericRows = rowKernels{
+	layerNorm: layerNormGeneric,
+	rmsNorm:   rmsNormGeneric,
+	softmax:   softmaxGeneric,
+	gelu:      geluGeneric,
+	silu:      siluGeneric,
+	sigmoid:   sigmoidGeneric,
+	add:       addGeneric,
+	mul:       mulGeneric,
+	axpy:      axpyGeneric,
+	dot:       dotGeneric,
+}
+
+// rowImpl is the active level's row kernels.
+var rowImpl rowKernels
+
+func init() { onLevel(func(l Level) { rowImpl = rowKernelsFor(l) }) }
+
 func checkRows(name string, lx, ldst, n int) {
 	if n <= 0 && lx > 0 || n > 0 && lx%n != 0 || ldst < lx {
 		panic(fmt.Sprintf("kernels: %s: len(x)=%d, len(dst)=%d, row width %d", name, lx, ldst, n))
@@ -23,7 +58,7 @@ func LayerNorm(dst, x, gamma, beta []float32, eps float32) {
 	if len(beta) != len(gamma) {
 		panic("kernels: LayerNorm: len(beta) != len(gamma)")
 	}
-	layerNormGeneric(dst, x, gamma, beta, eps)
+	rowImpl.layerNorm(dst, x, gamma, beta, eps)
 }
 
 // AddLayerNorm computes dst = LayerNorm(x + r) row by row in one pass, the
@@ -33,8 +68,8 @@ func AddLayerNorm(dst, x, r, gamma, beta []float32, eps float32) {
 	if len(r) != len(x) || len(beta) != len(gamma) {
 		panic("kernels: AddLayerNorm: mismatched lengths")
 	}
-	Add(dst, x, r)
-	layerNormGeneric(dst, dst, gamma, beta, eps)
+	rowImpl.add(dst, x, r)
+	rowImpl.layerNorm(dst, dst, gamma, beta, eps)
 }
 
 func layerNormGeneric(dst, x, gamma, beta []float32, eps float32) {
@@ -62,7 +97,7 @@ func layerNormGeneric(dst, x, gamma, beta []float32, eps float32) {
 // RMSNorm computes dst = x / sqrt(mean(x^2) + eps) * scale row by row.
 func RMSNorm(dst, x, scale []float32, eps float32) {
 	checkRows("RMSNorm", len(x), len(dst), len(scale))
-	rmsNormGeneric(dst, x, scale, eps)
+	rowImpl.rmsNorm(dst, x, scale, eps)
 }
 
 // AddRMSNorm computes dst = RMSNorm(x + r) row by row. dst may be x or r.
@@ -71,8 +106,8 @@ func AddRMSNorm(dst, x, r, scale []float32, eps float32) {
 	if len(r) != len(x) {
 		panic("kernels: AddRMSNorm: mismatched lengths")
 	}
-	Add(dst, x, r)
-	rmsNormGeneric(dst, dst, scale, eps)
+	rowImpl.add(dst, x, r)
+	rowImpl.rmsNorm(dst, dst, scale, eps)
 }
 
 func rmsNormGeneric(dst, x, scale []float32, eps float32) {
@@ -94,6 +129,10 @@ func rmsNormGeneric(dst, x, scale []float32, eps float32) {
 // dst = e * (1 / sum(e)).
 func Softmax(dst, x []float32, n int) {
 	checkRows("Softmax", len(x), len(dst), n)
+	rowImpl.softmax(dst, x, n)
+}
+
+func softmaxGeneric(dst, x []float32, n int) {
 	for off := 0; off+n <= len(x); off += n {
 		softmaxRow(dst[off:off+n], x[off:off+n])
 	}
@@ -166,6 +205,10 @@ func sortDescending(z []float32) {
 // GELU computes dst[i] = 0.5 x (1 + erf(x / sqrt 2)), the exact form.
 func GELU(dst, x []float32) {
 	checkRows("GELU", len(x), len(dst), 1)
+	rowImpl.gelu(dst, x)
+}
+
+func geluGeneric(dst, x []float32) {
 	for i, v := range x {
 		dst[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
 	}
@@ -174,6 +217,10 @@ func GELU(dst, x []float32) {
 // Sigmoid computes dst[i] = 1 / (1 + exp(-x[i])).
 func Sigmoid(dst, x []float32) {
 	checkRows("Sigmoid", len(x), len(dst), 1)
+	rowImpl.sigmoid(dst, x)
+}
+
+func sigmoidGeneric(dst, x []float32) {
 	for i, v := range x {
 		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
@@ -182,6 +229,10 @@ func Sigmoid(dst, x []float32) {
 // SiLU computes dst[i] = x[i] * sigmoid(x[i]).
 func SiLU(dst, x []float32) {
 	checkRows("SiLU", len(x), len(dst), 1)
+	rowImpl.silu(dst, x)
+}
+
+func siluGeneric(dst, x []float32) {
 	for i, v := range x {
 		dst[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
 	}
@@ -243,6 +294,10 @@ func Add(dst, a, b []float32) {
 	if len(a) != len(b) || len(dst) < len(a) {
 		panic("kernels: Add: mismatched lengths")
 	}
+	rowImpl.add(dst, a, b)
+}
+
+func addGeneric(dst, a, b []float32) {
 	for i, v := range a {
 		dst[i] = v + b[i]
 	}
@@ -253,6 +308,10 @@ func Mul(dst, a, b []float32) {
 	if len(a) != len(b) || len(dst) < len(a) {
 		panic("kernels: Mul: mismatched lengths")
 	}
+	rowImpl.mul(dst, a, b)
+}
+
+func mulGeneric(dst, a, b []float32) {
 	for i, v := range a {
 		dst[i] = v * b[i]
 	}
@@ -263,7 +322,27 @@ func AddScaled(dst []float32, alpha float32, x []float32) {
 	if len(dst) < len(x) {
 		panic("kernels: AddScaled: mismatched lengths")
 	}
+	rowImpl.axpy(dst, alpha, x)
+}
+
+func axpyGeneric(dst []float32, alpha float32, x []float32) {
 	for i, v := range x {
 		dst[i] += alpha * v
 	}
+}
+
+// Dot returns the inner product of a and b.
+func Dot(a, b []float32) float32 {
+	if len(a) != len(b) {
+		panic("kernels: Dot: mismatched lengths")
+	}
+	return rowImpl.dot(a, b)
+}
+
+func dotGeneric(a, b []float32) float32 {
+	var s float32
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
 }
