@@ -23,6 +23,17 @@ type rowKernels struct {
 	mul       func(dst, a, b []float32)
 	axpy      func(dst []float32, alpha float32, x []float32)
 	dot       func(a, b []float32) float32
+
+	// Attention inner kernels (attention_kernels.go). queryBlock is the
+	// number of queries the blocked kernels handle at once (the lanes of
+	// scoresT, softmaxCols and pvT); 0 makes attention use the row path
+	// (dotRows, axpyRows) only.
+	dotRows     func(s, q, k []float32, ks int, scale float32)
+	axpyRows    func(o, p, v []float32, vs int)
+	queryBlock  int
+	scoresT     func(st, qt, k []float32, nk, dh, ks int, scale float32)
+	softmaxCols func(st []float32, nk int, mlc []float32)
+	pvT         func(o, st, v, c []float32, nk, dh, vs int)
 }
 
 // genericRows are the pure-Go twins.
@@ -37,6 +48,12 @@ var genericRows = rowKernels{
 	mul:       mulGeneric,
 	axpy:      axpyGeneric,
 	dot:       dotGeneric,
+
+	dotRows:     dotRowsGeneric,
+	axpyRows:    axpyRowsGeneric,
+	scoresT:     scoresTGeneric,
+	softmaxCols: softmaxColsGeneric,
+	pvT:         pvTGeneric,
 }
 
 // rowImpl is the active level's row kernels.

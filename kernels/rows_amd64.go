@@ -18,6 +18,12 @@ func rowKernelsFor(l Level) rowKernels {
 		k.mul = mulAVX512
 		k.axpy = axpyAVX512
 		k.dot = dotAVX512
+		k.dotRows = dotRowsAVX512Go
+		k.axpyRows = axpyRowsAVX512Go
+		k.queryBlock = 16
+		k.scoresT = scoresTAVX512
+		k.softmaxCols = softmaxColsAVX512
+		k.pvT = pvTAVX512
 	}
 	return k
 }
