@@ -7,6 +7,17 @@ package kernels
 func rowKernelsFor(l Level) rowKernels {
 	k := genericRows
 	switch l {
+	case AVX2:
+		k.layerNorm = rowsOf4(layerNormRowAVX2)
+		k.rmsNorm = rowsOf3(rmsNormRowAVX2)
+		k.softmax = softmaxRows(softmaxRowAVX2)
+		k.gelu = geluAVX2
+		k.silu = siluAVX2
+		k.sigmoid = sigmoidAVX2
+		k.add = addAVX2
+		k.mul = mulAVX2
+		k.axpy = axpyAVX2
+		k.dot = dotAVX2
 	case AVX512:
 		k.layerNorm = rowsOf4(layerNormRowAVX512)
 		k.rmsNorm = rowsOf3(rmsNormRowAVX512)
@@ -86,3 +97,33 @@ func axpyAVX512(dst []float32, alpha float32, x []float32)
 
 //go:noescape
 func dotAVX512(a, b []float32) float32
+
+//go:noescape
+func layerNormRowAVX2(dst, x, gamma, beta []float32, eps float32)
+
+//go:noescape
+func rmsNormRowAVX2(dst, x, scale []float32, eps float32)
+
+//go:noescape
+func softmaxRowAVX2(dst, x []float32)
+
+//go:noescape
+func geluAVX2(dst, x []float32)
+
+//go:noescape
+func siluAVX2(dst, x []float32)
+
+//go:noescape
+func sigmoidAVX2(dst, x []float32)
+
+//go:noescape
+func addAVX2(dst, a, b []float32)
+
+//go:noescape
+func mulAVX2(dst, a, b []float32)
+
+//go:noescape
+func axpyAVX2(dst []float32, alpha float32, x []float32)
+
+//go:noescape
+func dotAVX2(a, b []float32) float32

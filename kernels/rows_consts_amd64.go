@@ -27,7 +27,7 @@ var vecConsts = [...][8]uint32{
 	splat(0x3efffffc), // 7: c2
 	splat(0x3f800000), // 8: 1
 	splat(0xc2b00000), // 9: -88, the AVX2 exp's lower clamp (2^n stays normal or 0)
-	splat(0x42b00000), // 10: 88, the AVX2 exp's upper clamp
+	splat(0x42b18000), // 10: 88.75, the AVX2 exp's upper clamp (n = 128: +Inf)
 	splat(0xc2d00000), // 11: -104, the AVX-512 exp's lower clamp (result 0)
 	splat(0x42b20000), // 12: 89, the AVX-512 exp's upper clamp (result +Inf)
 	splat(127 << 23),  // 13: exponent bias, for 2^n by integer shift (AVX2)
