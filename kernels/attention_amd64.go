@@ -100,3 +100,82 @@ func axpyRowsAVX512Go(o, p, v []float32, vs int) {
 	a := axpyRowsArgs{&o[0], &p[0], &v[0], nk, len(o), vs}
 	axpyRowsAVX512(&a)
 }
+
+//go:noescape
+func scoresT8AVX2(a *scoresArgs)
+
+//go:noescape
+func softmaxCols8AVX2(a *colsArgs)
+
+//go:noescape
+func pv4AVX2(a *pvArgs)
+
+//go:noescape
+func dotRowsAVX2(a *dotRowsArgs)
+
+//go:noescape
+func axpyRowsAVX2(a *axpyRowsArgs)
+
+func scoresTAVX2(st, qt, k []float32, nk, dh, ks int, scale float32) {
+	if nk == 0 {
+		return
+	}
+	_, _, _ = st[nk*8-1], qt[dh*8-1], k[(nk-1)*ks+dh-1]
+	a := scoresArgs{&st[0], &qt[0], &k[0], nk, dh, ks, scale}
+	scoresT8AVX2(&a)
+}
+
+func softmaxColsAVX2(st []float32, nk int, mlc []float32) {
+	if nk == 0 {
+		return
+	}
+	_, _ = st[nk*8-1], mlc[23]
+	a := colsArgs{&st[0], nk, &mlc[0]}
+	softmaxCols8AVX2(&a)
+}
+
+// pvTAVX2 runs pv4AVX2 on the two quads of the block for the dims below dh
+// rounded down to 16, and the Go twin's loop on the rest.
+func pvTAVX2(o, st, v, c []float32, nk, dh, vs int) {
+	if nk == 0 {
+		return
+	}
+	_, _, _, _ = o[8*dh-1], st[nk*8-1], v[(nk-1)*vs+dh-1], c[7]
+	if dh >= 16 {
+		for q := 0; q < 8; q += 4 {
+			a := pvArgs{&o[q*dh], &st[q], &v[0], &c[q], nk, dh, vs}
+			pv4AVX2(&a)
+		}
+	}
+	for r := 0; r < 8; r++ {
+		for d := dh &^ 15; d < dh; d++ {
+			acc := o[r*dh+d] * c[r]
+			for j := 0; j < nk; j++ {
+				acc += st[j*8+r] * v[j*vs+d]
+			}
+			o[r*dh+d] = acc
+		}
+	}
+}
+
+func dotRowsAVX2Go(s, q, k []float32, ks int, scale float32) {
+	nk := len(s)
+	if nk == 0 || len(q) == 0 {
+		clear(s)
+		return
+	}
+	_ = k[(nk-1)*ks+len(q)-1]
+	a := dotRowsArgs{&s[0], &q[0], &k[0], nk, len(q), ks, scale}
+	dotRowsAVX2(&a)
+}
+
+func axpyRowsAVX2Go(o, p, v []float32, vs int) {
+	nk := len(p)
+	if nk == 0 || len(o) == 0 {
+		clear(o)
+		return
+	}
+	_ = v[(nk-1)*vs+len(o)-1]
+	a := axpyRowsArgs{&o[0], &p[0], &v[0], nk, len(o), vs}
+	axpyRowsAVX2(&a)
+}

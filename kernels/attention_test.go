@@ -185,7 +185,21 @@ func (c attentionCase) build(rng *rand.Rand) (a kernels.Attention, q, k, v []flo
 }
 
 func TestAttention(t *testing.T) {
-	leveltest.ForEach(t, func(t *testing.T) {
+	leveltest.ForEach(t, testAttention)
+	// The blocked path's Go twins, which no level uses by default.
+	t.Run("generic blocked", func(t *testing.T) {
+		prev := kernels.Active()
+		defer kernels.SetLevel(prev) //nolint:errcheck // prev was supported
+		if err := kernels.SetLevel(kernels.Generic); err != nil {
+			t.Fatal(err)
+		}
+		defer kernels.SetQueryBlockForTest(5)()
+		testAttention(t)
+	})
+}
+
+func testAttention(t *testing.T) {
+	{
 		rng := rand.New(rand.NewPCG(9, 10))
 		for _, c := range attentionCases() {
 			a, q, k, v := c.build(rng)
@@ -238,7 +252,7 @@ func TestAttention(t *testing.T) {
 			}
 			pool.Close()
 		}
-	})
+	}
 }
 
 func TestAttentionAllocs(t *testing.T) {

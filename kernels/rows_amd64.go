@@ -18,6 +18,12 @@ func rowKernelsFor(l Level) rowKernels {
 		k.mul = mulAVX2
 		k.axpy = axpyAVX2
 		k.dot = dotAVX2
+		k.dotRows = dotRowsAVX2Go
+		k.axpyRows = axpyRowsAVX2Go
+		k.queryBlock = 8
+		k.scoresT = scoresTAVX2
+		k.softmaxCols = softmaxColsAVX2
+		k.pvT = pvTAVX2
 	case AVX512:
 		k.layerNorm = rowsOf4(layerNormRowAVX512)
 		k.rmsNorm = rowsOf3(rmsNormRowAVX512)
