@@ -62,15 +62,18 @@ func (a *Attention) scale() float32 {
 // ScratchLen returns how many float32 values Run needs in scratch. It does
 // not depend on the kernel level.
 func (a *Attention) ScratchLen() int {
-	tile := a.Keys
 	row := 2 * a.Keys
 	if a.Tiled {
-		tile = attentionTile
 		row = attentionTile + a.HeadDim
 	}
-	blocked := tile*maxQueryBlock + 2*a.HeadDim*maxQueryBlock + 3*maxQueryBlock
+	blocked := a.blockTile()*maxQueryBlock + 2*a.HeadDim*maxQueryBlock + 3*maxQueryBlock
 	return max(row, blocked)
 }
+
+// blockTile returns the number of keys the blocked path scores at a time.
+// It tiles even when Tiled is false: a tile of values then stays in the
+// first-level cache while each group of queries reads it.
+func (a *Attention) blockTile() int { return min(a.Keys, attentionTile) }
 
 // ParallelScratchLen returns the scratch RunParallel needs: one
 // ScratchLen per head, so that no two parts share scratch.
@@ -221,10 +224,7 @@ func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
 func (a *Attention) blockedHead(h, i0, nq, qb int, out, q, k, v, scratch []float32) {
 	qs, ks, vs, os := a.strides()
 	dh, scale := a.HeadDim, a.scale()
-	tile := a.Keys
-	if a.Tiled {
-		tile = attentionTile
-	}
+	tile := a.blockTile()
 	st := scratch[:tile*qb]
 	qt := scratch[tile*qb : tile*qb+dh*qb]
 	o := scratch[tile*qb+dh*qb : tile*qb+2*dh*qb]
