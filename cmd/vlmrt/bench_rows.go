@@ -12,7 +12,9 @@ import (
 
 // The attention and row kernel benchmarks of "vlmrt bench <kernel>": each
 // prints "name: microseconds" lines, one per shape and level, the minimum
-// over repeated timed batches (robust to other load on the machine).
+// over repeated timed batches of the thread's CPU time (on Linux; wall
+// time elsewhere), so that other load on a shared machine counts as little
+// as it can.
 
 func init() {
 	benchKernels["attention"] = command{"attention: 12 heads x 64, 16x197, 64x577 (plain and tiled), decode 1x197", benchAttentionCmd}
@@ -59,27 +61,29 @@ func parseBenchFlags(name string, args []string) (benchOptions, error) {
 }
 
 // minTime returns the least time per call of f over reps batches, each
-// about 20 ms long.
+// about 20 ms long, in the thread's CPU time where the system has it.
 func minTime(reps int, f func()) time.Duration {
+	now, done := benchClock()
+	defer done()
 	f()
 	n := 1
 	for {
-		t0 := time.Now()
+		t0 := now()
 		for i := 0; i < n; i++ {
 			f()
 		}
-		if d := time.Since(t0); d > 20*time.Millisecond || n >= 1<<20 {
+		if d := now() - t0; d > 20*time.Millisecond || n >= 1<<20 {
 			break
 		}
 		n *= 2
 	}
 	best := time.Duration(1 << 62)
 	for r := 0; r < reps; r++ {
-		t0 := time.Now()
+		t0 := now()
 		for i := 0; i < n; i++ {
 			f()
 		}
-		best = min(best, time.Since(t0)/time.Duration(n))
+		best = min(best, (now()-t0)/time.Duration(n))
 	}
 	return best
 }
