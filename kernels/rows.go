@@ -21,6 +21,8 @@ type rowKernels struct {
 	sigmoid   func(dst, x []float32)
 	add       func(dst, a, b []float32)
 	mul       func(dst, a, b []float32)
+	maxv      func(dst, a, b []float32)         // dst[i] = max(a[i], b[i])
+	scale     func(dst, x []float32, s float32) // dst[i] = x[i] * s
 	axpy      func(dst []float32, alpha float32, x []float32)
 	dot       func(a, b []float32) float32
 
@@ -46,6 +48,8 @@ var genericRows = rowKernels{
 	sigmoid:   sigmoidGeneric,
 	add:       addGeneric,
 	mul:       mulGeneric,
+	maxv:      maxGeneric,
+	scale:     scaleGeneric,
 	axpy:      axpyGeneric,
 	dot:       dotGeneric,
 
@@ -78,15 +82,21 @@ func LayerNorm(dst, x, gamma, beta []float32, eps float32) {
 	rowImpl.layerNorm(dst, x, gamma, beta, eps)
 }
 
-// AddLayerNorm computes dst = LayerNorm(x + r) row by row in one pass, the
-// post-norm residual of a transformer layer. dst may be x or r.
+// AddLayerNorm computes dst = LayerNorm(x + r) row by row, the post-norm
+// residual of a transformer layer: each row's sum is normalised while it is
+// still in the first-level cache, so the pair costs one pass over memory.
+// dst may be x or r.
 func AddLayerNorm(dst, x, r, gamma, beta []float32, eps float32) {
 	checkRows("AddLayerNorm", len(x), len(dst), len(gamma))
 	if len(r) != len(x) || len(beta) != len(gamma) {
 		panic("kernels: AddLayerNorm: mismatched lengths")
 	}
-	rowImpl.add(dst, x, r)
-	rowImpl.layerNorm(dst, dst, gamma, beta, eps)
+	d := len(gamma)
+	for off := 0; off+d <= len(x); off += d {
+		row := dst[off : off+d]
+		rowImpl.add(row, x[off:off+d], r[off:off+d])
+		rowImpl.layerNorm(row, row, gamma, beta, eps)
+	}
 }
 
 func layerNormGeneric(dst, x, gamma, beta []float32, eps float32) {
@@ -127,8 +137,12 @@ func AddRMSNorm(dst, x, r, scale []float32, eps float32) {
 	if len(r) != len(x) {
 		panic("kernels: AddRMSNorm: mismatched lengths")
 	}
-	rowImpl.add(dst, x, r)
-	rowImpl.rmsNorm(dst, dst, scale, eps)
+	d := len(scale)
+	for off := 0; off+d <= len(x); off += d {
+		row := dst[off : off+d]
+		rowImpl.add(row, x[off:off+d], r[off:off+d])
+		rowImpl.rmsNorm(row, row, scale, eps)
+	}
 }
 
 func rmsNormGeneric(dst, x, scale []float32, eps float32) {
@@ -267,14 +281,9 @@ func L2Normalize(dst, x []float32, n int) {
 	checkRows("L2Normalize", len(x), len(dst), n)
 	for off := 0; off+n <= len(x); off += n {
 		row := x[off : off+n]
-		var ss float32
-		for _, v := range row {
-			ss += v * v
-		}
+		ss := rowImpl.dot(row, row)
 		inv := float32(min(1/math.Sqrt(float64(ss)), 1e7))
-		for i, v := range row {
-			dst[off+i] = v * inv
-		}
+		rowImpl.scale(dst[off:off+n], row, inv)
 	}
 }
 
@@ -285,16 +294,11 @@ func MeanTokens(dst, x []float32, d int) {
 	if len(dst) != d || len(x) == 0 {
 		panic("kernels: MeanTokens: len(dst) != d or no rows")
 	}
-	clear(dst)
-	for off := 0; off < len(x); off += d {
-		for i, v := range x[off : off+d] {
-			dst[i] += v
-		}
+	copy(dst, x[:d])
+	for off := d; off < len(x); off += d {
+		rowImpl.add(dst, dst, x[off:off+d])
 	}
-	count := float32(len(x) / d)
-	for i := range dst {
-		dst[i] /= count
-	}
+	rowImpl.scale(dst, dst, 1/float32(len(x)/d))
 }
 
 // MaxTokens sets dst (d values) to the elementwise maximum over the rows of
@@ -306,9 +310,19 @@ func MaxTokens(dst, x []float32, d int) {
 	}
 	copy(dst, x[:d])
 	for off := d; off < len(x); off += d {
-		for i, v := range x[off : off+d] {
-			dst[i] = max(dst[i], v)
-		}
+		rowImpl.maxv(dst, dst, x[off:off+d])
+	}
+}
+
+func maxGeneric(dst, a, b []float32) {
+	for i, v := range a {
+		dst[i] = max(v, b[i])
+	}
+}
+
+func scaleGeneric(dst, x []float32, s float32) {
+	for i, v := range x {
+		dst[i] = v * s
 	}
 }
 

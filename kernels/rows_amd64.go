@@ -16,6 +16,8 @@ func rowKernelsFor(l Level) rowKernels {
 		k.sigmoid = sigmoidAVX2
 		k.add = addAVX2
 		k.mul = mulAVX2
+		k.maxv = maxAVX2
+		k.scale = scaleAVX2
 		k.axpy = axpyAVX2
 		k.dot = dotAVX2
 		k.dotRows = dotRowsAVX2Go
@@ -33,6 +35,8 @@ func rowKernelsFor(l Level) rowKernels {
 		k.sigmoid = sigmoidAVX512
 		k.add = addAVX512
 		k.mul = mulAVX512
+		k.maxv = maxAVX512
+		k.scale = scaleAVX512
 		k.axpy = axpyAVX512
 		k.dot = dotAVX512
 		k.dotRows = dotRowsAVX512Go
@@ -133,3 +137,15 @@ func axpyAVX2(dst []float32, alpha float32, x []float32)
 
 //go:noescape
 func dotAVX2(a, b []float32) float32
+
+//go:noescape
+func maxAVX2(dst, a, b []float32)
+
+//go:noescape
+func scaleAVX2(dst, x []float32, s float32)
+
+//go:noescape
+func maxAVX512(dst, a, b []float32)
+
+//go:noescape
+func scaleAVX512(dst, x []float32, s float32)

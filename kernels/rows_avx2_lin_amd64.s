@@ -278,6 +278,61 @@ mul_done:
 	VZEROUPPER
 	RET
 
+// func maxAVX2(dst, a, b []float32)
+TEXT ·maxAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), DX
+max_loop:
+	CMPQ CX, $8
+	JB   max_tail
+	VMOVUPS (SI), Y0
+	VMAXPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  max_loop
+max_tail:
+	TESTQ CX, CX
+	JZ    max_done
+	TAILMASK2
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS (DX), Y12, Y1
+	VMAXPS Y1, Y0, Y0
+	VMASKMOVPS Y0, Y12, (DI)
+max_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(dst, x []float32, s float32)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	VBROADCASTSS s+48(FP), Y3
+scale_loop:
+	CMPQ CX, $8
+	JB   scale_tail
+	VMULPS (SI), Y3, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  scale_loop
+scale_tail:
+	TESTQ CX, CX
+	JZ    scale_done
+	TAILMASK2
+	VMASKMOVPS (SI), Y12, Y0
+	VMULPS Y3, Y0, Y0
+	VMASKMOVPS Y0, Y12, (DI)
+scale_done:
+	VZEROUPPER
+	RET
+
 // func axpyAVX2(dst []float32, alpha float32, x []float32)
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI

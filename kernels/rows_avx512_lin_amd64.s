@@ -277,6 +277,61 @@ mul_done:
 	VZEROUPPER
 	RET
 
+// func maxAVX512(dst, a, b []float32)
+TEXT ·maxAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), DX
+max_loop:
+	CMPQ CX, $16
+	JB   max_tail
+	VMOVUPS (SI), Z0
+	VMAXPS (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  max_loop
+max_tail:
+	TESTQ CX, CX
+	JZ    max_done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VMAXPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+max_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX512(dst, x []float32, s float32)
+TEXT ·scaleAVX512(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	VBROADCASTSS s+48(FP), Z3
+scale_loop:
+	CMPQ CX, $16
+	JB   scale_tail
+	VMULPS (SI), Z3, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  scale_loop
+scale_tail:
+	TESTQ CX, CX
+	JZ    scale_done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS Z3, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+scale_done:
+	VZEROUPPER
+	RET
+
 // func axpyAVX512(dst []float32, alpha float32, x []float32)
 TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI

@@ -329,3 +329,58 @@ func TestLinear(t *testing.T) {
 		}
 	})
 }
+
+func TestPoolingAndL2(t *testing.T) {
+	leveltest.ForEach(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		for _, d := range sizes()[1:] {
+			rows := 5
+			x := input(rng, rows*d, -3, 3)
+			for i := range x[:d] {
+				x[i] *= 1e-9 // a row under the 1e7 clamp
+			}
+			clear(x[d : 2*d]) // a zero row
+			dst, check := window(t, rows*d, 1)
+			kernels.L2Normalize(dst, x, d)
+			check()
+			for o := 0; o < len(x); o += d {
+				var ss float64
+				for _, v := range x[o : o+d] {
+					ss += float64(v) * float64(v)
+				}
+				inv := min(1/math.Sqrt(ss), 1e7)
+				for i, v := range x[o : o+d] {
+					want := float64(v) * inv
+					// A float32 sum of squares: (d/8 + 8) ulps, halved by
+					// the square root; the clamp is exact.
+					if g := float64(dst[o+i]); math.Abs(g-want) > (float64(d)/16+6)*eps32*math.Abs(want) {
+						t.Fatalf("L2Normalize d=%d: value %d of row %d = %v, want %v", d, i, o/d, g, want)
+					}
+				}
+			}
+			mean, check := window(t, d, 1)
+			kernels.MeanTokens(mean, x, d)
+			check()
+			mx, check := window(t, d, 2)
+			kernels.MaxTokens(mx, x, d)
+			check()
+			for i := 0; i < d; i++ {
+				var sum, mag float64
+				m := math.Inf(-1)
+				for o := 0; o < len(x); o += d {
+					sum += float64(x[o+i])
+					mag += math.Abs(float64(x[o+i]))
+					m = max(m, float64(x[o+i]))
+				}
+				want := sum / float64(rows)
+				// rows-1 float32 additions and a product.
+				if g := float64(mean[i]); math.Abs(g-want) > float64(rows+1)*eps32*mag/float64(rows) {
+					t.Fatalf("MeanTokens d=%d: value %d = %v, want %v", d, i, g, want)
+				}
+				if float64(mx[i]) != m {
+					t.Fatalf("MaxTokens d=%d: value %d = %v, want %v", d, i, mx[i], m)
+				}
+			}
+		}
+	})
+}
