@@ -229,13 +229,7 @@ func (a *Attention) blockedHead(h, i0, nq, qb int, out, q, k, v, scratch []float
 	qt := scratch[tile*qb : tile*qb+dh*qb]
 	o := scratch[tile*qb+dh*qb : tile*qb+2*dh*qb]
 	mlc := scratch[tile*qb+2*dh*qb : tile*qb+2*dh*qb+3*qb]
-	clear(qt)
-	for r := 0; r < nq; r++ {
-		row := q[(i0+r)*qs+h*dh : (i0+r)*qs+h*dh+dh]
-		for d, x := range row {
-			qt[d*qb+r] = x
-		}
-	}
+	rowImpl.gatherT(qt, q[i0*qs+h*dh:], nq, dh, qs)
 	clear(o)
 	for r := 0; r < qb; r++ {
 		mlc[r], mlc[qb+r] = -math.MaxFloat32, 0

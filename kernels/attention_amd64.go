@@ -2,6 +2,8 @@
 
 package kernels
 
+import "math"
+
 // The attention kernels take a pointer to a small struct of pointers and
 // sizes; the field offsets are #defined at the top of each kernel in
 // attention_avx512_amd64.s. The wrappers below check the slices' extents
@@ -28,6 +30,12 @@ type dotRowsArgs struct {
 	s, q, k    *float32
 	nk, dh, ks int
 	scale      float32
+}
+
+type gatherArgs struct {
+	qt, q  *float32
+	idx    *int32
+	nq, dh int
 }
 
 type axpyRowsArgs struct {
@@ -178,4 +186,35 @@ func axpyRowsAVX2Go(o, p, v []float32, vs int) {
 	_ = v[(nk-1)*vs+len(o)-1]
 	a := axpyRowsArgs{&o[0], &p[0], &v[0], nk, len(o), vs}
 	axpyRowsAVX2(&a)
+}
+
+//go:noescape
+func gatherT16AVX512(a *gatherArgs)
+
+//go:noescape
+func gatherT8AVX2(a *gatherArgs)
+
+func gatherTAVX512(qt, q []float32, nq, dh, qs int) { gatherTAsm(qt, q, nq, dh, qs, 16) }
+
+func gatherTAVX2(qt, q []float32, nq, dh, qs int) { gatherTAsm(qt, q, nq, dh, qs, 8) }
+
+// gatherTAsm checks the extents and builds the row offsets (which must fit
+// int32, as the gathers' indices do) for the transposing kernel of qb
+// lanes (a direct call, so that the offsets stay on the stack).
+func gatherTAsm(qt, q []float32, nq, dh, qs, qb int) {
+	if nq == 0 || (nq-1)*qs+dh > math.MaxInt32 {
+		gatherTGeneric(qt, q, nq, dh, qs)
+		return
+	}
+	_, _ = qt[dh*qb-1], q[(nq-1)*qs+dh-1]
+	var idx [16]int32
+	for r := 0; r < nq; r++ {
+		idx[r] = int32(r * qs)
+	}
+	a := gatherArgs{&qt[0], &q[0], &idx[0], nq, dh}
+	if qb == 16 {
+		gatherT16AVX512(&a)
+	} else {
+		gatherT8AVX2(&a)
+	}
 }

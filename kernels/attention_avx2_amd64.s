@@ -476,3 +476,36 @@ xr2_key1:
 xr2_done:
 	VZEROUPPER
 	RET
+
+// Offsets in gatherArgs.
+#define GA_QT 0
+#define GA_Q 8
+#define GA_IDX 16
+#define GA_NQ 24
+#define GA_DH 32
+
+// func gatherT8AVX2(a *gatherArgs)
+// qt[d*8 + r] = q[idx[r] + d] for r < nq, 0 for the other lanes, d < dh.
+// Register plan: Y1 holds the 8 row offsets, Y2 the lane mask (copied to
+// Y3 for each gather, which clears its mask), Y0 the gathered column.
+TEXT ·gatherT8AVX2(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ GA_QT(R13), DI
+	MOVQ GA_Q(R13), SI
+	MOVQ GA_IDX(R13), AX
+	VMOVDQU (AX), Y1
+	MOVQ GA_NQ(R13), CX
+	TAILMASK2
+	VMOVDQU Y12, Y2
+	MOVQ GA_DH(R13), R9
+gt2_loop:
+	VXORPS Y0, Y0, Y0
+	VMOVDQU Y2, Y3
+	VGATHERDPS Y3, (SI)(Y1*4), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $4, SI
+	ADDQ $32, DI
+	DECQ R9
+	JNZ  gt2_loop
+	VZEROUPPER
+	RET

@@ -555,3 +555,39 @@ xr_store:
 xr_done:
 	VZEROUPPER
 	RET
+
+// Offsets in gatherArgs.
+#define GA_QT 0
+#define GA_Q 8
+#define GA_IDX 16
+#define GA_NQ 24
+#define GA_DH 32
+
+// func gatherT16AVX512(a *gatherArgs)
+// qt[d*16 + r] = q[idx[r] + d] for r < nq, 0 for the other lanes, d < dh:
+// the transposition of a block's query rows. Register plan: Z1 holds the
+// 16 row offsets, K2 the nq lanes (copied to K1 for each gather, which
+// clears its mask), Z0 the gathered column.
+TEXT ·gatherT16AVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ GA_QT(R13), DI
+	MOVQ GA_Q(R13), SI
+	MOVQ GA_IDX(R13), AX
+	VMOVDQU32 (AX), Z1
+	MOVQ GA_NQ(R13), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K2
+	MOVQ GA_DH(R13), R9
+gt_loop:
+	VXORPS Z0, Z0, Z0
+	KMOVW K2, K1
+	VGATHERDPS (SI)(Z1*4), K1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $4, SI
+	ADDQ $64, DI
+	DECQ R9
+	JNZ  gt_loop
+	VZEROUPPER
+	RET

@@ -29,6 +29,19 @@ func axpyRowsGeneric(o, p, v []float32, vs int) {
 	}
 }
 
+// gatherTGeneric transposes the block's nq query rows (qs apart, dh values
+// each) into qt: qt[d*qb + r] = q[r*qs + d], with qb = len(qt)/dh lanes, the
+// lanes from nq on set to zero.
+func gatherTGeneric(qt, q []float32, nq, dh, qs int) {
+	qb := len(qt) / dh
+	clear(qt)
+	for r := 0; r < nq; r++ {
+		for d, x := range q[r*qs : r*qs+dh] {
+			qt[d*qb+r] = x
+		}
+	}
+}
+
 // scoresTGeneric sets st[j*qb + r] = scale * sum_d k[j*ks+d] * qt[d*qb+r]
 // for j < nk, where qb = len(qt)/dh.
 func scoresTGeneric(st, qt, k []float32, nk, dh, ks int, scale float32) {

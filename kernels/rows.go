@@ -33,6 +33,7 @@ type rowKernels struct {
 	dotRows     func(s, q, k []float32, ks int, scale float32)
 	axpyRows    func(o, p, v []float32, vs int)
 	queryBlock  int
+	gatherT     func(qt, q []float32, nq, dh, qs int)
 	scoresT     func(st, qt, k []float32, nk, dh, ks int, scale float32)
 	softmaxCols func(st []float32, nk int, mlc []float32)
 	pvT         func(o, st, v, c []float32, nk, dh, vs int)
@@ -55,6 +56,7 @@ var genericRows = rowKernels{
 
 	dotRows:     dotRowsGeneric,
 	axpyRows:    axpyRowsGeneric,
+	gatherT:     gatherTGeneric,
 	scoresT:     scoresTGeneric,
 	softmaxCols: softmaxColsGeneric,
 	pvT:         pvTGeneric,

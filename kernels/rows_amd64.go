@@ -23,6 +23,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.dotRows = dotRowsAVX2Go
 		k.axpyRows = axpyRowsAVX2Go
 		k.queryBlock = 8
+		k.gatherT = gatherTAVX2
 		k.scoresT = scoresTAVX2
 		k.softmaxCols = softmaxColsAVX2
 		k.pvT = pvTAVX2
@@ -42,6 +43,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.dotRows = dotRowsAVX512Go
 		k.axpyRows = axpyRowsAVX512Go
 		k.queryBlock = 16
+		k.gatherT = gatherTAVX512
 		k.scoresT = scoresTAVX512
 		k.softmaxCols = softmaxColsAVX512
 		k.pvT = pvTAVX512
