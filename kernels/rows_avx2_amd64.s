@@ -57,33 +57,47 @@
 	VDIVPS e, x, x
 
 // GELU2: see GELU512 in rows_avx512_amd64.s; the sign of x selects erfc(t)
-// or 2 - erfc(t) through VBLENDVPS.
+// or 2 - erfc(t) through VBLENDVPS, and u is VRCPPS (12 bits) refined by
+// one Newton step (about 2 ulps).
 #define ERFC2(off, u, p) VFMADD213PS ·vecConsts+off(SB), u, p
 
 #define GELU2(x, t, u, p, n, q, r2) \
-	VANDPS ·vecConsts+928(SB), x, t; \
-	VMULPS ·vecConsts+480(SB), t, t; \
+	VANDPS ·vecConsts+928(SB), x, Y10; \
+	VMINPS ·vecConsts+1024(SB), Y10, Y10; \
+	VMULPS ·vecConsts+480(SB), Y10, t; \
 	VMINPS ·vecConsts+544(SB), t, t; \
-	VMOVAPS Y13, u; \
-	VFMADD231PS ·vecConsts+448(SB), t, u; \
-	VDIVPS u, Y13, u; \
+	VMOVAPS Y13, q; \
+	VFMADD231PS ·vecConsts+448(SB), t, q; \
+	VRCPPS q, u; \
+	VMOVAPS Y13, p; \
+	VFNMADD231PS u, q, p; \
+	VFMADD231PS p, u, u; \
+	VSUBPS ·vecConsts+1056(SB), u, Y11; \
 	VMOVUPS ·vecConsts+576(SB), p; \
-	ERFC2(608, u, p); \
-	ERFC2(640, u, p); \
-	ERFC2(672, u, p); \
-	ERFC2(704, u, p); \
-	ERFC2(736, u, p); \
-	ERFC2(768, u, p); \
-	ERFC2(800, u, p); \
-	ERFC2(832, u, p); \
-	ERFC2(864, u, p); \
-	ERFC2(896, u, p); \
-	VFNMADD231PS t, t, p; \
-	EXP2(p, n, q, r2); \
-	VMULPS u, p, p; \
+	ERFC2(608, Y11, p); \
+	ERFC2(640, Y11, p); \
+	ERFC2(672, Y11, p); \
+	ERFC2(704, Y11, p); \
+	ERFC2(736, Y11, p); \
+	ERFC2(768, Y11, p); \
+	ERFC2(800, Y11, p); \
+	ERFC2(832, Y11, p); \
+	ERFC2(864, Y11, p); \
+	ERFC2(896, Y11, p); \
+	VMULPS Y10, Y10, t; \
+	VMOVAPS t, Y11; \
+	VFMSUB231PS Y10, Y10, Y11; \
+	VMULPS ·vecConsts+448(SB), t, t; \
+	VSUBPS t, p, q; \
+	VADDPS t, q, Y10; \
+	VSUBPS Y10, p, p; \
+	VFNMADD231PS ·vecConsts+448(SB), Y11, p; \
+	EXP2(q, n, r2, Y10); \
+	VMULPS u, q, q; \
+	VFMADD231PS p, q, q; \
 	VMOVUPS ·vecConsts+512(SB), t; \
-	VSUBPS p, t, t; \
-	VBLENDVPS x, p, t, t; \
+	VSUBPS q, t, t; \
+	VBLENDVPS x, q, t, t; \
 	VMULPS ·vecConsts+448(SB), x, x; \
 	VMULPS t, x, x
 

@@ -148,34 +148,53 @@ silu_done:
 
 // GELU512 sets x = 0.5 x (1 + erf(x/sqrt2)) computed as 0.5 x phi where
 // phi = erfc(t) for x < 0 and 2 - erfc(t) otherwise, t = |x|/sqrt2; so
-// the negative side keeps its relative accuracy. Z12-Z19 hold 0.5, 1/sqrt2,
-// 2, 10 and the |x| mask; the erfc coefficients are broadcast from memory.
+// the negative side keeps its relative accuracy. Z12-Z17 hold 0.5, 1/sqrt2,
+// 2, 10, the |x| mask and 14.5; the erfc coefficients are broadcast from
+// memory. With a = min(|x|, 14.5): h + l = a*a/2 exactly (Z10, Z11), s =
+// P(u) - h and its rounding error e = P - (s + h) (Fast2Sum, |h| >= |P|
+// where it matters), so erfc(t) = u exp(s)
+// (1 + e - l) to a few ulps; Z10 and Z11 are temporaries.
+// u = 1/(1 + t/2) in [1/6, 1] is VRCP14PS (14 bits) refined by one Newton
+// step, u += u*(1 - d*u), to about 1 ulp: cheaper than VDIVPS.
 #define ERFCOEF(off, u, p) VFMADD213PS.BCST ·vecConsts+off(SB), u, p
 
 #define GELU512(x, t, u, p, n, q, r2) \
-	VANDPS Z16, x, t; \
-	VMULPS Z13, t, t; \
+	VANDPS Z16, x, Z10; \
+	VMINPS Z10, Z17, Z10; \
+	VMULPS Z13, Z10, t; \
 	VMINPS t, Z15, t; \
-	VMOVAPS Z28, u; \
-	VFMADD231PS Z12, t, u; \
-	VDIVPS u, Z28, u; \
+	VMOVAPS Z28, q; \
+	VFMADD231PS Z12, t, q; \
+	VRCP14PS q, u; \
+	VMOVAPS Z28, p; \
+	VFNMADD231PS u, q, p; \
+	VFMADD231PS p, u, u; \
+	VSUBPS.BCST ·vecConsts+1056(SB), u, Z11; \
 	VBROADCASTSS ·vecConsts+576(SB), p; \
-	ERFCOEF(608, u, p); \
-	ERFCOEF(640, u, p); \
-	ERFCOEF(672, u, p); \
-	ERFCOEF(704, u, p); \
-	ERFCOEF(736, u, p); \
-	ERFCOEF(768, u, p); \
-	ERFCOEF(800, u, p); \
-	ERFCOEF(832, u, p); \
-	ERFCOEF(864, u, p); \
-	ERFCOEF(896, u, p); \
-	VFNMADD231PS t, t, p; \
-	EXP512(p, n, q, r2); \
-	VMULPS u, p, p; \
+	ERFCOEF(608, Z11, p); \
+	ERFCOEF(640, Z11, p); \
+	ERFCOEF(672, Z11, p); \
+	ERFCOEF(704, Z11, p); \
+	ERFCOEF(736, Z11, p); \
+	ERFCOEF(768, Z11, p); \
+	ERFCOEF(800, Z11, p); \
+	ERFCOEF(832, Z11, p); \
+	ERFCOEF(864, Z11, p); \
+	ERFCOEF(896, Z11, p); \
+	VMULPS Z10, Z10, t; \
+	VMOVAPS t, Z11; \
+	VFMSUB231PS Z10, Z10, Z11; \
+	VMULPS Z12, t, t; \
+	VSUBPS t, p, q; \
+	VADDPS t, q, Z10; \
+	VSUBPS Z10, p, p; \
+	VFNMADD231PS Z12, Z11, p; \
+	EXP512(q, n, r2, Z10); \
+	VMULPS u, q, q; \
+	VFMADD231PS p, q, q; \
 	VPMOVD2M x, K2; \
-	VSUBPS p, Z14, t; \
-	VMOVAPS p, K2, t; \
+	VSUBPS q, Z14, t; \
+	VMOVAPS q, K2, t; \
 	VMULPS Z12, x, x; \
 	VMULPS t, x, x
 
@@ -190,6 +209,7 @@ TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	VBROADCASTSS ·vecConsts+512(SB), Z14
 	VBROADCASTSS ·vecConsts+544(SB), Z15
 	VBROADCASTSS ·vecConsts+928(SB), Z16
+	VBROADCASTSS ·vecConsts+1024(SB), Z17
 gelu_loop:
 	CMPQ CX, $16
 	JB   gelu_tail
