@@ -332,6 +332,14 @@ func (a *Attention) RunDifferential(out, q1, k1, q2, k2, v []float32, lambda flo
 	}
 }
 
+// DifferentialLambda returns the weight of the second stream of the
+// differential attention of decoder layer layerIdx (SPEC.md 3.3):
+// clip((0.8 - 0.6 exp(-0.3 max(layerIdx-1, 0))) * lambdaParam, 0.1, 0.9).
+func DifferentialLambda(layerIdx int, lambdaParam float32) float32 {
+	init := 0.8 - 0.6*math.Exp(-0.3*float64(max(layerIdx-1, 0)))
+	return float32(min(max(init*float64(lambdaParam), 0.1), 0.9))
+}
+
 // DifferentialScratchLen returns the scratch RunDifferential needs.
 func (a *Attention) DifferentialScratchLen() int {
 	return a.ScratchLen() + a.Queries*a.Heads*a.HeadDim

@@ -269,6 +269,10 @@ func TestAttentionAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(5, func() { a.RunParallel(pool, out, q, k, v, scratch) }); n != 0 {
 			t.Errorf("%s: RunParallel allocates %v times", c.name, n)
 		}
+		dscratch := make([]float32, a.DifferentialScratchLen())
+		if n := testing.AllocsPerRun(5, func() { a.RunDifferential(out, q, k, q, k, v, 0.3, dscratch) }); n != 0 {
+			t.Errorf("%s: RunDifferential allocates %v times", c.name, n)
+		}
 	}
 }
 

@@ -193,8 +193,8 @@ func softmaxRow(dst, x []float32) {
 }
 
 // Sparsemax computes the sparsemax of each row of n values (SPEC.md 3.3):
-// the Euclidean projection onto the probability simplex. scratch must hold
-// at least n values.
+// the Euclidean projection onto the probability simplex, p = max(z - tau,
+// 0) with z = x - max(x). scratch must hold at least n values.
 func Sparsemax(dst, x []float32, n int, scratch []float32) {
 	checkRows("Sparsemax", len(x), len(dst), n)
 	if len(scratch) < n {
@@ -205,6 +205,12 @@ func Sparsemax(dst, x []float32, n int, scratch []float32) {
 	}
 }
 
+// sparsemaxRow finds SPEC.md's threshold tau = (sum of the kept z - 1) /
+// (how many are kept) without sorting, by Michelot's fixed point: start
+// with every value kept, then keep those above tau and recompute tau until
+// the kept set stops shrinking. tau only grows, so this ends after at most
+// n rounds (a handful in practice), and it reaches the same threshold as
+// the sort-and-scan definition: the projection is unique. z goes to zs.
 func sparsemaxRow(dst, x, zs []float32) {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
@@ -213,29 +219,23 @@ func sparsemaxRow(dst, x, zs []float32) {
 	for i, v := range x {
 		zs[i] = v - m
 	}
-	sortDescending(zs)
-	var cs, tau float32
-	for k, z := range zs {
-		cs += z
-		if 1+float32(k+1)*z > cs {
-			tau = (cs - 1) / float32(k+1)
+	tau, kept := float32(math.Inf(-1)), len(x)+1
+	for {
+		var sum float32
+		count := 0
+		for _, z := range zs {
+			if z > tau {
+				sum += z
+				count++
+			}
 		}
-	}
-	for i, v := range x {
-		dst[i] = max(v-m-tau, 0)
-	}
-}
-
-// sortDescending is an insertion sort for the short rows of attention; it
-// allocates nothing, unlike sort.Slice.
-func sortDescending(z []float32) {
-	for i := 1; i < len(z); i++ {
-		v := z[i]
-		j := i - 1
-		for ; j >= 0 && z[j] < v; j-- {
-			z[j+1] = z[j]
+		if count == kept || count == 0 {
+			break
 		}
-		z[j+1] = v
+		tau, kept = (sum-1)/float32(count), count
+	}
+	for i, z := range zs {
+		dst[i] = max(z-tau, 0)
 	}
 }
 

@@ -417,3 +417,56 @@ func TestElementwiseSweep(t *testing.T) {
 		}
 	})
 }
+
+func TestSparsemax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range sizes()[1:] {
+		for _, span := range []float64{0.1, 2, 50} {
+			rows := 3
+			x := input(rng, rows*n, -span, span)
+			if n > 4 {
+				x[1], x[2], x[3] = x[0], x[0], -1e9 // ties and a masked score
+			}
+			dst, check := window(t, rows*n, 1)
+			kernels.Sparsemax(dst, x, n, make([]float32, n))
+			check()
+			for o := 0; o < len(x); o += n {
+				ref := make([]float64, n)
+				for i, v := range x[o : o+n] {
+					ref[i] = float64(v)
+				}
+				sparsemaxRef(ref)
+				var sum float64
+				big := 1.0
+				for i, p := range ref {
+					sum += float64(dst[o+i])
+					if p > 0 {
+						big = max(big, math.Abs(float64(x[o+i])))
+					}
+				}
+				// tau comes from a float32 sum of the kept values: n/8 + 4
+				// ulps of the largest kept magnitude.
+				tol := (float64(n)/8 + 4) * eps32 * big
+				checkClose(t, fmt.Sprintf("Sparsemax n=%d span=%g", n, span), dst[o:o+n], ref, func(int) float64 { return tol })
+				if math.Abs(sum-1) > float64(n)*tol {
+					t.Fatalf("Sparsemax n=%d span=%g: row sums to %v", n, span, sum)
+				}
+			}
+		}
+	}
+}
+
+func TestDifferentialLambda(t *testing.T) {
+	for _, c := range []struct {
+		layer int
+		param float32
+		want  float64
+	}{
+		{0, 1, 0.2}, {1, 1, 0.2}, {2, 1, 0.8 - 0.6*math.Exp(-0.3)}, {12, 1, 0.8 - 0.6*math.Exp(-3.3)},
+		{3, 0.01, 0.1}, {40, 5, 0.9},
+	} {
+		if got := kernels.DifferentialLambda(c.layer, c.param); math.Abs(float64(got)-c.want) > 1e-7 {
+			t.Errorf("DifferentialLambda(%d, %v) = %v, want %v", c.layer, c.param, got, c.want)
+		}
+	}
+}
