@@ -59,7 +59,7 @@ ln_sumtail:
 ln_sumdone:
 	VADDPS Y1, Y0, Y0
 	HSUM2
-	CVTSQ2SS BX, X3
+	VCVTSI2SSQ BX, X3, X3
 	VDIVSS X3, X0, X0
 	VBROADCASTSS X0, Y4
 	// pass 2
@@ -187,7 +187,7 @@ rms_sstail:
 rms_ssdone:
 	VADDPS Y1, Y0, Y0
 	HSUM2
-	CVTSQ2SS BX, X3
+	VCVTSI2SSQ BX, X3, X3
 	VDIVSS X3, X0, X0
 	VADDSS eps+72(FP), X0, X0
 	VSQRTSS X0, X0, X0

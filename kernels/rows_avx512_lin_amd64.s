@@ -59,7 +59,7 @@ ln_sumtail:
 ln_sumdone:
 	VADDPS Z1, Z0, Z0
 	HSUM512
-	CVTSQ2SS BX, X3
+	VCVTSI2SSQ BX, X3, X3
 	VDIVSS X3, X0, X0
 	VBROADCASTSS X0, Z4
 	// pass 2
@@ -186,7 +186,7 @@ rms_sstail:
 rms_ssdone:
 	VADDPS Z1, Z0, Z0
 	HSUM512
-	CVTSQ2SS BX, X3
+	VCVTSI2SSQ BX, X3, X3
 	VDIVSS X3, X0, X0
 	VADDSS eps+72(FP), X0, X0
 	VSQRTSS X0, X0, X0
