@@ -23,7 +23,8 @@
 	VMOVDQU (AX)(R11*4), Y12
 
 // func layerNormRowAVX2(dst, x, gamma, beta []float32, eps float32)
-// Pass 1 sums x (Y0, Y1), pass 2 sums (x-mean)^2 (Y0, Y1; Y4 = mean),
+// Pass 1 sums x (Y0, Y1, Y14, Y15: four chains hide the add latency),
+// pass 2 sums (x-mean)^2 (Y0, Y1, Y14, Y15) and x-mean (Y8, Y9, Y10, Y11; Y4 = mean),
 // pass 3 writes x*inv + (beta - mean*inv), inv = rstd*gamma (Y5 = rstd).
 TEXT ·layerNormRowAVX2(SB), NOSPLIT, $0-100
 	MOVQ dst_base+0(FP), DI
@@ -34,8 +35,20 @@ TEXT ·layerNormRowAVX2(SB), NOSPLIT, $0-100
 	// pass 1
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
 	MOVQ SI, R10
 	MOVQ BX, CX
+ln_sum64:
+	CMPQ CX, $32
+	JB   ln_sum32
+	VADDPS (R10), Y0, Y0
+	VADDPS 32(R10), Y1, Y1
+	VADDPS 64(R10), Y14, Y14
+	VADDPS 96(R10), Y15, Y15
+	ADDQ $128, R10
+	SUBQ $32, CX
+	JMP  ln_sum64
 ln_sum32:
 	CMPQ CX, $16
 	JB   ln_sum16
@@ -57,6 +70,8 @@ ln_sumtail:
 	VMASKMOVPS (R10), Y12, Y2
 	VADDPS Y2, Y1, Y1
 ln_sumdone:
+	VADDPS Y14, Y0, Y0
+	VADDPS Y15, Y1, Y1
 	VADDPS Y1, Y0, Y0
 	HSUM2
 	VCVTSI2SSQ BX, X3, X3
@@ -67,8 +82,30 @@ ln_sumdone:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 	MOVQ SI, R10
 	MOVQ BX, CX
+ln_var64:
+	CMPQ CX, $32
+	JB   ln_var32
+	VSUBPS (R10), Y4, Y2
+	VSUBPS 32(R10), Y4, Y6
+	VSUBPS 64(R10), Y4, Y5
+	VSUBPS 96(R10), Y4, Y7
+	VADDPS Y2, Y8, Y8
+	VADDPS Y6, Y9, Y9
+	VADDPS Y5, Y10, Y10
+	VADDPS Y7, Y11, Y11
+	VFMADD231PS Y2, Y2, Y0
+	VFMADD231PS Y6, Y6, Y1
+	VFMADD231PS Y5, Y5, Y14
+	VFMADD231PS Y7, Y7, Y15
+	ADDQ $128, R10
+	SUBQ $32, CX
+	JMP  ln_var64
 ln_var32:
 	CMPQ CX, $16
 	JB   ln_var16
@@ -102,6 +139,10 @@ ln_vardone:
 	// Y4 held mean - the differences were taken from it negated, so the
 	// sums in Y8, Y9 are of (mean - x): correct the mean and the variance
 	// (the corrected two-pass algorithm), which makes a constant row exact.
+	VADDPS Y14, Y0, Y0
+	VADDPS Y15, Y1, Y1
+	VADDPS Y10, Y8, Y8
+	VADDPS Y11, Y9, Y9
 	VADDPS Y1, Y0, Y0
 	HSUM2
 	VMOVAPS X0, X10

@@ -23,7 +23,8 @@
 	KMOVW AX, K1
 
 // func layerNormRowAVX512(dst, x, gamma, beta []float32, eps float32)
-// Pass 1 sums x (Z0, Z1), pass 2 sums (x-mean)^2 (Z0, Z1; Z4 = mean),
+// Pass 1 sums x (Z0, Z1, Z14, Z15: four chains hide the add latency),
+// pass 2 sums (x-mean)^2 (Z0, Z1, Z14, Z15) and x-mean (Z8, Z9, Z16, Z17; Z4 = mean),
 // pass 3 writes x*inv + (beta - mean*inv), inv = rstd*gamma (Z5 = rstd).
 TEXT ·layerNormRowAVX512(SB), NOSPLIT, $0-100
 	MOVQ dst_base+0(FP), DI
@@ -34,8 +35,20 @@ TEXT ·layerNormRowAVX512(SB), NOSPLIT, $0-100
 	// pass 1
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
 	MOVQ SI, R10
 	MOVQ BX, CX
+ln_sum64:
+	CMPQ CX, $64
+	JB   ln_sum32
+	VADDPS (R10), Z0, Z0
+	VADDPS 64(R10), Z1, Z1
+	VADDPS 128(R10), Z14, Z14
+	VADDPS 192(R10), Z15, Z15
+	ADDQ $256, R10
+	SUBQ $64, CX
+	JMP  ln_sum64
 ln_sum32:
 	CMPQ CX, $32
 	JB   ln_sum16
@@ -57,6 +70,8 @@ ln_sumtail:
 	VMOVUPS.Z (R10), K1, Z2
 	VADDPS Z2, Z1, Z1
 ln_sumdone:
+	VADDPS Z14, Z0, Z0
+	VADDPS Z15, Z1, Z1
 	VADDPS Z1, Z0, Z0
 	HSUM512
 	VCVTSI2SSQ BX, X3, X3
@@ -67,8 +82,30 @@ ln_sumdone:
 	VXORPS Z1, Z1, Z1
 	VXORPS Z8, Z8, Z8
 	VXORPS Z9, Z9, Z9
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
 	MOVQ SI, R10
 	MOVQ BX, CX
+ln_var64:
+	CMPQ CX, $64
+	JB   ln_var32
+	VSUBPS (R10), Z4, Z2
+	VSUBPS 64(R10), Z4, Z6
+	VSUBPS 128(R10), Z4, Z18
+	VSUBPS 192(R10), Z4, Z19
+	VADDPS Z2, Z8, Z8
+	VADDPS Z6, Z9, Z9
+	VADDPS Z18, Z16, Z16
+	VADDPS Z19, Z17, Z17
+	VFMADD231PS Z2, Z2, Z0
+	VFMADD231PS Z6, Z6, Z1
+	VFMADD231PS Z18, Z18, Z14
+	VFMADD231PS Z19, Z19, Z15
+	ADDQ $256, R10
+	SUBQ $64, CX
+	JMP  ln_var64
 ln_var32:
 	CMPQ CX, $32
 	JB   ln_var16
@@ -101,6 +138,10 @@ ln_vardone:
 	// Z4 held mean - the differences were taken from it negated, so the
 	// sums in Z8, Z9 are of (mean - x): correct the mean and the variance
 	// (the corrected two-pass algorithm), which makes a constant row exact.
+	VADDPS Z14, Z0, Z0
+	VADDPS Z15, Z1, Z1
+	VADDPS Z16, Z8, Z8
+	VADDPS Z17, Z9, Z9
 	VADDPS Z1, Z0, Z0
 	HSUM512
 	VMOVAPS X0, X10
