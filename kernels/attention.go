@@ -268,10 +268,12 @@ func (a *Attention) blockedHead(h, i0, nq, qb int, out, q, k, v, scratch []float
 
 // tiledRow is one query row of the online-softmax path: keys are scored a
 // tile at a time, and the running output is rescaled whenever the running
-// maximum grows, so no full score row is held.
+// maximum grows, so no full score row is held. scratch holds the tile's
+// scores and its P*V.
 func (a *Attention) tiledRow(oi, qi, k, v []float32, ks, vs int, mask []float32, limit int, scale float32, scratch []float32) {
 	dh := a.HeadDim
 	m, sum := float32(math.Inf(-1)), float32(0)
+	pv := scratch[attentionTile : attentionTile+dh]
 	clear(oi)
 	for t0 := 0; t0 < limit; t0 += attentionTile {
 		t1 := min(t0+attentionTile, limit)
@@ -285,29 +287,19 @@ func (a *Attention) tiledRow(oi, qi, k, v []float32, ks, vs int, mask []float32,
 			tm = max(tm, s[j])
 		}
 		if math.IsInf(float64(tm), -1) {
-			continue
+			continue // every key of the tile is masked
 		}
 		if tm > m {
 			c := float32(math.Exp(float64(m - tm)))
 			sum *= c
-			for d := range oi {
-				oi[d] *= c
-			}
+			rowImpl.scale(oi, oi, c)
 			m = tm
 		}
-		for j, sc := range s {
-			if math.IsInf(float64(sc), -1) {
-				continue
-			}
-			e := float32(math.Exp(float64(sc - m)))
-			sum += e
-			rowImpl.axpy(oi, e, v[(t0+j)*vs:(t0+j)*vs+dh])
-		}
+		sum += rowImpl.expSum(s, s, m)
+		rowImpl.axpyRows(pv, s, v[t0*vs:], vs)
+		rowImpl.add(oi, oi, pv)
 	}
-	inv := 1 / sum
-	for d := range oi {
-		oi[d] *= inv
-	}
+	rowImpl.scale(oi, oi, 1/sum)
 }
 
 // RunDifferential computes differential attention (SPEC.md 3.3): per head,

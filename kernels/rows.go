@@ -16,6 +16,7 @@ type rowKernels struct {
 	layerNorm func(dst, x, gamma, beta []float32, eps float32)
 	rmsNorm   func(dst, x, scale []float32, eps float32)
 	softmax   func(dst, x []float32, n int)
+	expSum    func(dst, x []float32, m float32) float32 // dst = exp(x - m), returns the sum
 	gelu      func(dst, x []float32)
 	silu      func(dst, x []float32)
 	sigmoid   func(dst, x []float32)
@@ -44,6 +45,7 @@ var genericRows = rowKernels{
 	layerNorm: layerNormGeneric,
 	rmsNorm:   rmsNormGeneric,
 	softmax:   softmaxGeneric,
+	expSum:    expSumGeneric,
 	gelu:      geluGeneric,
 	silu:      siluGeneric,
 	sigmoid:   sigmoidGeneric,
@@ -190,6 +192,16 @@ func softmaxRow(dst, x []float32) {
 	for i := range dst[:len(x)] {
 		dst[i] *= inv
 	}
+}
+
+func expSumGeneric(dst, x []float32, m float32) float32 {
+	var sum float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		dst[i] = e
+		sum += e
+	}
+	return sum
 }
 
 // Sparsemax computes the sparsemax of each row of n values (SPEC.md 3.3):

@@ -11,6 +11,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.layerNorm = rowsOf4(layerNormRowAVX2)
 		k.rmsNorm = rowsOf3(rmsNormRowAVX2)
 		k.softmax = softmaxRows(softmaxRowAVX2)
+		k.expSum = expSumAVX2
 		k.gelu = geluAVX2
 		k.silu = siluAVX2
 		k.sigmoid = sigmoidAVX2
@@ -31,6 +32,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.layerNorm = rowsOf4(layerNormRowAVX512)
 		k.rmsNorm = rowsOf3(rmsNormRowAVX512)
 		k.softmax = softmaxRows(softmaxRowAVX512)
+		k.expSum = expSumAVX512
 		k.gelu = geluAVX512
 		k.silu = siluAVX512
 		k.sigmoid = sigmoidAVX512
@@ -151,3 +153,9 @@ func maxAVX512(dst, a, b []float32)
 
 //go:noescape
 func scaleAVX512(dst, x []float32, s float32)
+
+//go:noescape
+func expSumAVX2(dst, x []float32, m float32) float32
+
+//go:noescape
+func expSumAVX512(dst, x []float32, m float32) float32

@@ -286,3 +286,41 @@ smx2_scaletail:
 smx2_done:
 	VZEROUPPER
 	RET
+
+// func expSumAVX2(dst, x []float32, m float32) float32
+// dst[i] = exp(x[i] - m), returning the sum. Y3 holds m, Y2 the sum.
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-60
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LOADEXP2
+	VBROADCASTSS m+48(FP), Y3
+	VXORPS Y2, Y2, Y2
+es2_loop:
+	CMPQ CX, $8
+	JB   es2_tail
+	VMOVUPS (SI), Y0
+	VSUBPS Y3, Y0, Y0
+	EXP2(Y0, Y4, Y5, Y6)
+	VADDPS Y0, Y2, Y2
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  es2_loop
+es2_tail:
+	TESTQ CX, CX
+	JZ    es2_done
+	TAILMASK2
+	VMASKMOVPS (SI), Y12, Y0
+	VSUBPS Y3, Y0, Y0
+	EXP2(Y0, Y4, Y5, Y6)
+	VANDPS Y12, Y0, Y0
+	VADDPS Y0, Y2, Y2
+	VMASKMOVPS Y0, Y12, (DI)
+es2_done:
+	VMOVAPS Y2, Y0
+	HSUM2
+	VMOVSS X0, ret+56(FP)
+	VZEROUPPER
+	RET

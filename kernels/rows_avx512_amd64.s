@@ -312,3 +312,41 @@ smx_scaletail:
 smx_done:
 	VZEROUPPER
 	RET
+
+// func expSumAVX512(dst, x []float32, m float32) float32
+// dst[i] = exp(x[i] - m), returning the sum: a tile of the online softmax.
+// Z3 holds m, Z2 the sum.
+TEXT ·expSumAVX512(SB), NOSPLIT, $0-60
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LOADEXP512
+	VBROADCASTSS m+48(FP), Z3
+	VXORPS Z2, Z2, Z2
+es_loop:
+	CMPQ CX, $16
+	JB   es_tail
+	VMOVUPS (SI), Z0
+	VSUBPS Z3, Z0, Z0
+	EXP512(Z0, Z4, Z5, Z6)
+	VADDPS Z0, Z2, Z2
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  es_loop
+es_tail:
+	TESTQ CX, CX
+	JZ    es_done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z3, Z0, Z0
+	EXP512(Z0, Z4, Z5, Z6)
+	VADDPS Z0, Z2, K1, Z2
+	VMOVUPS Z0, K1, (DI)
+es_done:
+	VMOVAPS Z2, Z0
+	HSUM512
+	VMOVSS X0, ret+56(FP)
+	VZEROUPPER
+	RET

@@ -17,7 +17,7 @@ import (
 // as it can.
 
 func init() {
-	benchKernels["attention"] = command{"attention: 12 heads x 64, 16x197, 64x577 (plain and tiled), decode 1x197", benchAttentionCmd}
+	benchKernels["attention"] = command{"attention: 12 heads x 64, 16x197, 64x577 (plain and tiled), decode 1x197 and 1x577 tiled", benchAttentionCmd}
 	benchKernels["layernorm"] = command{"LayerNorm over [64, 768]", rowBench(benchLayerNorm)}
 	benchKernels["softmax"] = command{"softmax over [192, 197]", rowBench(benchSoftmax)}
 	benchKernels["gelu"] = command{"GELU over 64 x 3072", rowBench(elementwiseBench("gelu", kernels.GELU))}
@@ -127,6 +127,7 @@ func benchAttentionCmd(args []string, w io.Writer) error {
 		{"attention_64x577", 64, 577, false},
 		{"attention_64x577_tiled", 64, 577, true},
 		{"attention_decode_1x197", 1, 197, false},
+		{"attention_decode_1x577_tiled", 1, 577, true},
 	}
 	return forLevels(o, func(prefix string) {
 		for _, s := range shapes {
