@@ -69,10 +69,25 @@ func loadDecoder(l *loader, cfg decoderConfig, head string, dim, dkv, vocab int)
 // build decodes x [B, S, D] against memory [B, T, Dkv] and returns the
 // logits [B, S, V] and the last hidden states [B, S, D].
 func (d *decoder) build(b *runtime.Builder, x, memory runtime.Tensor) (logits, hidden runtime.Tensor) {
-	for _, layer := range d.layers {
+	return d.buildKV(b, x, d.memoryKV(b, memory))
+}
+
+// memoryKV projects memory to every layer's cross-attention keys and values.
+func (d *decoder) memoryKV(b *runtime.Builder, memory runtime.Tensor) []runtime.Tensor {
+	kvs := make([]runtime.Tensor, len(d.layers))
+	for i, layer := range d.layers {
+		kvs[i] = layer.cross.memoryKV(b, memory)
+	}
+	return kvs
+}
+
+// buildKV decodes x [B, S, D] against the per-layer memory projections
+// of memoryKV.
+func (d *decoder) buildKV(b *runtime.Builder, x runtime.Tensor, kvs []runtime.Tensor) (logits, hidden runtime.Tensor) {
+	for i, layer := range d.layers {
 		sa := layer.self.build(b, x, x, true)
 		x = b.Normalize(layer.norm1, sa, &x)
-		ca := layer.cross.build(b, x, memory, false)
+		ca := layer.cross.attendKV(b, x, kvs[i], false)
 		x = b.Normalize(layer.norm2, ca, &x)
 		f := layer.ffn.build(b, x)
 		x = b.Normalize(layer.norm3, f, &x)

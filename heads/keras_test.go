@@ -2,7 +2,6 @@ package heads
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,4 +65,23 @@ func TestKerasFixtures(t *testing.T) {
 	})
 }
 
-func TestMain(m *testing.M) { os.Exit(m.Run()) }
+// referenceDir holds fixtures made by tools/make_fixtures.py from the NumPy
+// reference of SPEC.md: the heads and attention types dl_techniques lacks.
+const referenceDir = "../testdata/reference"
+
+// TestReferenceFixtures runs every head fixture of the NumPy reference at
+// every kernel level (generation fixtures have their own test).
+func TestReferenceFixtures(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(referenceDir, "*.safetensors"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no fixtures in %s", referenceDir)
+	leveltest.ForEach(t, func(t *testing.T) {
+		for _, path := range files {
+			name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+			if strings.HasPrefix(name, "generation_") {
+				continue
+			}
+			t.Run(name, func(t *testing.T) { runFixture(t, path, "") })
+		}
+	})
+}

@@ -86,26 +86,39 @@ func (a *attention) spec(causal bool) runtime.AttentionSpec {
 	}
 }
 
+// memoryKV projects a cross-attention memory [B, T, Dkv] to its keys and
+// values [B, T, 2D] (k1|k2|v [B, T, 3D] for differential attention). A
+// memory's projections are computed once and shared by every query that
+// attends to it: all regions of an image, all steps of generation.
+func (a *attention) memoryKV(b *runtime.Builder, memory runtime.Tensor) runtime.Tensor {
+	return b.Dense(memory, a.kv, kernels.ActNone)
+}
+
 // build appends the layer to b: x [B, S, D] attends to memory [B, T, Dkv]
 // (x itself for self-attention).
 func (a *attention) build(b *runtime.Builder, x, memory runtime.Tensor, causal bool) runtime.Tensor {
+	if a.self && a.kind != attnDifferential {
+		qkv := b.Dense(x, a.q, kernels.ActNone)
+		d := a.dim
+		out := b.Attend(a.spec(causal), runtime.Operand{T: qkv}, runtime.Operand{T: qkv, Col: d},
+			runtime.Operand{T: qkv, Col: 2 * d})
+		return b.Dense(out, a.proj, kernels.ActNone)
+	}
+	return a.attendKV(b, x, a.memoryKV(b, memory), causal)
+}
+
+// attendKV appends the layer with the memory's keys and values already
+// projected by memoryKV.
+func (a *attention) attendKV(b *runtime.Builder, x, kv runtime.Tensor, causal bool) runtime.Tensor {
 	d := a.dim
+	q := b.Dense(x, a.q, kernels.ActNone)
 	var out runtime.Tensor
-	switch {
-	case a.kind == attnDifferential:
-		q := b.Dense(x, a.q, kernels.ActNone)
-		kv := b.Dense(memory, a.kv, kernels.ActNone)
+	if a.kind == attnDifferential {
 		out = b.AttendDifferential(a.spec(causal),
 			runtime.Operand{T: q}, runtime.Operand{T: kv},
 			runtime.Operand{T: q, Col: d}, runtime.Operand{T: kv, Col: d},
 			runtime.Operand{T: kv, Col: 2 * d}, a.lambda)
-	case a.self:
-		qkv := b.Dense(x, a.q, kernels.ActNone)
-		out = b.Attend(a.spec(causal), runtime.Operand{T: qkv}, runtime.Operand{T: qkv, Col: d},
-			runtime.Operand{T: qkv, Col: 2 * d})
-	default:
-		q := b.Dense(x, a.q, kernels.ActNone)
-		kv := b.Dense(memory, a.kv, kernels.ActNone)
+	} else {
 		out = b.Attend(a.spec(causal), runtime.Operand{T: q}, runtime.Operand{T: kv},
 			runtime.Operand{T: kv, Col: d})
 	}

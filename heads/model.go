@@ -113,11 +113,11 @@ func loadHead(l *loader, class string, c *config, tc taskConfig, name string) (h
 		h = loadGrounding(l, c, tc, name)
 	case ClassMatching:
 		h = loadMatching(l, c, tc, name)
+	case ClassDenseCaptioning:
+		h = loadDenseCaptioning(l, c, tc, name)
+	case ClassDialogue:
+		h = loadDialogue(l, c, tc, name)
 	default:
-		if extra, ok := extraHeads[class]; ok {
-			h = extra(l, c, tc, name)
-			break
-		}
 		return nil, fmt.Errorf("%w %q", ErrUnknownClass, class)
 	}
 	if err := c.Err(); err != nil {
@@ -125,10 +125,6 @@ func loadHead(l *loader, class string, c *config, tc taskConfig, name string) (h
 	}
 	return h, l.err
 }
-
-// extraHeads holds the loaders of the heads beyond the reference's four,
-// registered by their own files.
-var extraHeads = map[string]func(l *loader, c *config, tc taskConfig, name string) head{}
 
 // classOfTask maps a task_type to the head class a multi-task head builds.
 var classOfTask = map[string]string{

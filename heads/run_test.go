@@ -41,9 +41,19 @@ func outputs(t testing.TB, s *runtime.Session) map[string][]float32 {
 	return out
 }
 
+// fixtureFiles lists every head fixture, Keras's and the NumPy reference's,
+// except the generation cases.
 func fixtureFiles(t testing.TB) []string {
-	files, err := filepath.Glob(filepath.Join(kerasDir, "*.safetensors"))
+	keras, err := filepath.Glob(filepath.Join(kerasDir, "*.safetensors"))
 	require.NoError(t, err)
+	reference, err := filepath.Glob(filepath.Join(referenceDir, "*.safetensors"))
+	require.NoError(t, err)
+	var files []string
+	for _, f := range append(keras, reference...) {
+		if !strings.HasPrefix(filepath.Base(f), "generation_") {
+			files = append(files, f)
+		}
+	}
 	require.NotEmpty(t, files)
 	return files
 }
