@@ -51,3 +51,12 @@ func (h *captioningHead) build(b *runtime.Builder, in map[string]runtime.Tensor)
 	logits, hidden := h.decoder.build(b, text, vision)
 	return map[string]runtime.Tensor{"logits": logits, "hidden_states": hidden}
 }
+
+func (h *captioningHead) memoryKeys() []string { return []string{"vision_features"} }
+
+func (h *captioningHead) decoderMemory(b *runtime.Builder, in map[string]runtime.Tensor) (runtime.Tensor, bool) {
+	vision := in["vision_features"]
+	return vision, checkShape(b, "vision_features", vision, -1, -1, h.dv)
+}
+
+func (h *captioningHead) parts() (*decoder, *generationWeights) { return h.decoder, h.generation }

@@ -105,3 +105,20 @@ func (h *denseCaptioningHead) build(b *runtime.Builder, in map[string]runtime.Te
 		"caption_logits": b.View(logits, batch, k, s, h.decoder.vocab),
 	}
 }
+
+func (h *denseCaptioningHead) memoryKeys() []string { return []string{"vision_features"} }
+
+// decoderMemory returns the K region memories of every image, [B*K, 1+N, Dv].
+func (h *denseCaptioningHead) decoderMemory(b *runtime.Builder, in map[string]runtime.Tensor) (runtime.Tensor, bool) {
+	vision := in["vision_features"]
+	if !checkShape(b, "vision_features", vision, -1, -1, h.dv) {
+		return vision, false
+	}
+	shape := b.Shape(vision)
+	objectness := b.View(b.Dense(vision, h.objectness, kernels.ActSigmoid), shape[0], shape[1])
+	_, idx := b.TopK(objectness, h.regions)
+	tokens := b.Dense(b.Gather(vision, idx), h.regionProj, kernels.ActNone)
+	return b.PrependRows(tokens, vision), true
+}
+
+func (h *denseCaptioningHead) parts() (*decoder, *generationWeights) { return h.decoder, h.generation }

@@ -104,3 +104,13 @@ func (h *dialogueHead) build(b *runtime.Builder, in map[string]runtime.Tensor) m
 	out["candidate_scores"] = b.View(scores, batch, cs[1])
 	return out
 }
+
+func (h *dialogueHead) memoryKeys() []string {
+	return []string{"vision_features", "dialogue_history", "current_utterance"}
+}
+
+func (h *dialogueHead) decoderMemory(b *runtime.Builder, in map[string]runtime.Tensor) (runtime.Tensor, bool) {
+	return h.context(b, in)
+}
+
+func (h *dialogueHead) parts() (*decoder, *generationWeights) { return h.decoder, h.generation }
