@@ -32,6 +32,7 @@ type Model struct {
 	packedBytes int
 	weightBytes int
 	generation  GenerationConfig
+	tokenizer   string // the metadata key "tokenizer": JSON text or a path
 }
 
 // task is one named head of a model.
@@ -56,7 +57,7 @@ func Load(path string) (*Model, error) {
 // copies what it keeps, so f may be closed afterwards.
 func New(f *weights.File) (*Model, error) {
 	md := f.Metadata()
-	m := &Model{class: md["class_name"], config: md["config"]}
+	m := &Model{class: md["class_name"], config: md["config"], tokenizer: md["tokenizer"]}
 	if m.class == "" {
 		return nil, fmt.Errorf("heads: %s: %w: metadata has no class_name", f.Name(), ErrConfig)
 	}
@@ -204,6 +205,10 @@ func (m *Model) Tasks() []string {
 	}
 	return names
 }
+
+// Tokenizer returns the metadata key "tokenizer" (SPEC.md 1): the text of a
+// tokenizer.json, or a path relative to the model file; "" when absent.
+func (m *Model) Tokenizer() string { return m.tokenizer }
 
 // PackedBytes returns the memory the packed weights hold.
 func (m *Model) PackedBytes() int { return m.packedBytes }
