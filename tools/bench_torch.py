@@ -106,6 +106,15 @@ def B(n):
     return torch.randn(n) * 0.1
 
 
+def _kt(t, path):
+    """Keras Dense kernel [in, out] -> torch Linear weight [out, in] (float32)."""
+    return torch.from_numpy(t[path].astype("float32").T.copy())
+
+
+def _v(t, path):
+    return torch.from_numpy(t[path].astype("float32").copy())
+
+
 class GatedGrounding:
     """SPEC 4.3 with gated fusion (3.5) in torch."""
 
@@ -115,6 +124,18 @@ class GatedGrounding:
         self.gamma, self.beta = torch.ones(d), B(d)
         self.cw, self.cb = W(1, d), B(1)
         self.bw, self.bb = W(4, d), B(4)
+
+    @classmethod
+    def from_keras(cls, t, head="grounding_head"):
+        g = cls.__new__(cls)
+        f = f"{head}/{head}_fusion/"
+        g.g0w, g.g0b = _kt(t, f + "gate_0/kernel"), _v(t, f + "gate_0/bias")
+        g.g1w, g.g1b = _kt(t, f + "gate_1/kernel"), _v(t, f + "gate_1/bias")
+        g.pw, g.pb = _kt(t, f + "gated_projection/kernel"), _v(t, f + "gated_projection/bias")
+        g.gamma, g.beta = _v(t, f + "gated_norm/gamma"), _v(t, f + "gated_norm/beta")
+        g.cw, g.cb = _kt(t, f"{head}/{head}_confidence/kernel"), _v(t, f"{head}/{head}_confidence/bias")
+        g.bw, g.bb = _kt(t, f"{head}/{head}_bbox_regressor/kernel"), _v(t, f"{head}/{head}_bbox_regressor/bias")
+        return g
 
     def __call__(self, vision, text):
         q = text.mean(1, keepdim=True).expand(-1, vision.shape[1], -1)
@@ -138,6 +159,21 @@ class ConcatMatching:
         self.f1w, self.f1b, self.f2w, self.f2b = W(4 * d, d), B(4 * d), W(d, 4 * d), B(d)
         self.sw, self.sb = W(1, d), B(1)
         self.temp = 0.07
+
+    @classmethod
+    def from_keras(cls, t, head="matching_head"):
+        m = cls.__new__(cls)
+        p = f"{head}/{head}_"
+        m.vw, m.vb = _kt(t, p + "vision_proj/kernel"), _v(t, p + "vision_proj/bias")
+        m.tw, m.tb = _kt(t, p + "text_proj/kernel"), _v(t, p + "text_proj/bias")
+        m.cw, m.cb = _kt(t, p + "fusion/concat_projection/kernel"), _v(t, p + "fusion/concat_projection/bias")
+        m.g1, m.b1 = _v(t, p + "fusion/concat_norm/gamma"), _v(t, p + "fusion/concat_norm/beta")
+        m.g2, m.b2 = _v(t, p + "post_fusion_norm/gamma"), _v(t, p + "post_fusion_norm/beta")
+        m.f1w, m.f1b = _kt(t, p + "post_fusion_ffn/fc1/kernel"), _v(t, p + "post_fusion_ffn/fc1/bias")
+        m.f2w, m.f2b = _kt(t, p + "post_fusion_ffn/fc2/kernel"), _v(t, p + "post_fusion_ffn/fc2/bias")
+        m.sw, m.sb = _kt(t, p + "similarity/kernel"), _v(t, p + "similarity/bias")
+        m.temp = float(t[p + "temperature"])
+        return m
 
     def __call__(self, vision, text):
         vp, tp = vision.mean(1), text.mean(1)
@@ -168,6 +204,29 @@ class CachedDecoder:
             })
         self.out_w, self.out_b = W(vocab, d), B(vocab)
         self.mem_len = mem_len
+
+    @classmethod
+    def from_keras(cls, t, head, layers, heads, max_len):
+        """The SPEC 4.1 decoder of a Keras captioning file whose ffn_type is mlp."""
+        dec = cls.__new__(cls)
+        d = t[f"{head}/{head}_output_proj/kernel"].shape[0]
+        dec.h, dec.dh, dec.d = heads, d // heads, d
+        dec.layers = []
+        for i in range(layers):
+            sa, ca, ff = f"{head}/self_attention_{i}/cross_attention/", f"{head}/cross_attention_{i}/", f"{head}/ffn_{i}/"
+            dec.layers.append({
+                "qkv": _kt(t, sa + "qkv/kernel"), "sproj": _kt(t, sa + "proj/kernel"),
+                "q": _kt(t, ca + "q/kernel"), "qb": _v(t, ca + "q/bias"),
+                "kv": _kt(t, ca + "kv/kernel"), "kvb": _v(t, ca + "kv/bias"),
+                "cproj": _kt(t, ca + "proj/kernel"), "cprojb": _v(t, ca + "proj/bias"),
+                "fc1": _kt(t, ff + "fc1/kernel"), "fc1b": _v(t, ff + "fc1/bias"),
+                "fc2": _kt(t, ff + "fc2/kernel"), "fc2b": _v(t, ff + "fc2/bias"),
+                "n1": _v(t, f"{head}/norm1_{i}/scale"), "n2": _v(t, f"{head}/norm2_{i}/scale"),
+                "n3": _v(t, f"{head}/norm3_{i}/scale"),
+                "kcache": torch.zeros(1, heads, max_len, dec.dh), "vcache": torch.zeros(1, heads, max_len, dec.dh),
+            })
+        dec.out_w, dec.out_b = _kt(t, f"{head}/{head}_output_proj/kernel"), _v(t, f"{head}/{head}_output_proj/bias")
+        return dec
 
     def _heads(self, x):
         return x.view(x.shape[0], x.shape[1], self.h, self.dh).transpose(1, 2)
@@ -254,14 +313,54 @@ def run(only):
         out("caption_cross_kv_precompute_6l_197_ms", bench(lambda: dec.set_memory(vision), min_sample_s=5e-3) * 1e3)
 
 
+def verify(keras_dir):
+    """Checks the torch heads of this file against the Keras fixtures (SPEC 2 bound)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import safetensors_io
+
+    def check(name, got, want):
+        want = torch.from_numpy(want.astype("float32"))
+        err = float((got - want).abs().max())
+        bound = 1e-4 * max(1.0, float(want.abs().max()))
+        print(f"verify {name}: max_abs_err {err:.2e}  {'PASS' if err <= bound else 'FAIL'}")
+        return err <= bound
+
+    ok = True
+    t, _ = safetensors_io.load(os.path.join(keras_dir, "grounding_gated.safetensors"))
+    v, x = _v(t, "input.vision_features"), _v(t, "input.text_features")
+    bbox, conf, g = GatedGrounding.from_keras(t)(v, x)
+    ok &= check("grounding_gated.bbox", bbox, t["output.bbox"])
+    ok &= check("grounding_gated.confidence", conf, t["output.confidence"])
+    ok &= check("grounding_gated.grounded_features", g, t["output.grounded_features"])
+    t, _ = safetensors_io.load(os.path.join(keras_dir, "matching_concatenation.safetensors"))
+    sim, logits, score, ve, te = ConcatMatching.from_keras(t)(_v(t, "input.vision_features"), _v(t, "input.text_features"))
+    for k, got in (("similarity_matrix", sim), ("logits", logits), ("match_score", score),
+                   ("vision_embeddings", ve), ("text_embeddings", te)):
+        ok &= check("matching_concatenation." + k, got, t["output." + k])
+    t, _ = safetensors_io.load(os.path.join(keras_dir, "captioning_mlp.safetensors"))
+    vis, text = _v(t, "input.vision_features"), _v(t, "input.text_features")
+    rows = []
+    for b in range(vis.shape[0]):  # token by token through the cache = the full causal forward
+        dec = CachedDecoder.from_keras(t, "cap_head", 2, 4, text.shape[1])
+        dec.set_memory(vis[b:b + 1])
+        rows.append(torch.stack([dec.step(text[b:b + 1, s:s + 1], s)[0] for s in range(text.shape[1])]))
+    ok &= check("captioning_mlp.logits (cached decode)", torch.stack(rows), t["output.logits"])
+    return ok
+
+
 def main():
     global QUICK
     ap = argparse.ArgumentParser(description="PyTorch one-thread CPU baseline timings")
     ap.add_argument("--quick", action="store_true", help="fewer samples")
     ap.add_argument("--only", default=None, help="run benchmarks whose name contains this")
     ap.add_argument("--blas-dir", default=None, help="directory holding the libblas.so.3 to load")
+    ap.add_argument("--verify", nargs="?", const="/work/shared/fixtures/keras", default=None, metavar="KERAS_DIR",
+                    help="only check the torch heads against the Keras fixtures")
     a = ap.parse_args()
     QUICK = a.quick
+    if a.verify:
+        with torch.inference_mode():
+            sys.exit(0 if verify(a.verify) else 1)
     print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, python {platform.python_version()}, "
           f"machine {platform.machine()}")
     cfg = torch.__config__.show().splitlines()
