@@ -336,6 +336,59 @@ def case_generation(out_dir, case, keras_dir, source, with_pos, seed, attempts=3
     write(out_dir, case, m["class_name"], cfg, weights, {"vision_features": vision}, outputs, seed, extra)
 
 
+# ---------------------------------------------------------------- stored dtypes (SPEC 1)
+
+def quantize_int8(w):
+    """Symmetric per-output-column int8: q = round(w / scale), scale = max|w[:, col]| / 127."""
+    scale = np.max(np.abs(w.astype(np.float64)), axis=0) / 127.0
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    q = np.clip(np.rint(w.astype(np.float64) / scale.astype(np.float64)), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def case_dtype(out_dir, case, keras_dir, source, dtype):
+    """A Keras fixture with its weights stored as I8 (kernels, + .scale), BF16 or F16; the
+    outputs are the reference's on the weights as stored (so they differ from Keras's)."""
+    t, m = safetensors_io.load(os.path.join(keras_dir, source + ".safetensors"))
+    weights = {}
+    bf16 = set()
+    for k, v in t.items():
+        if k.startswith(("input.", "output.")):
+            continue
+        if dtype == "I8":
+            if k.endswith("/kernel") and v.ndim == 2:
+                q, sc = quantize_int8(v)
+                weights[k], weights[k + ".scale"] = q, sc
+            else:
+                weights[k] = v
+        elif dtype == "BF16":
+            weights[k] = safetensors_io.round_bf16(v)
+            bf16.add(k)
+        elif dtype == "F16":
+            weights[k] = v.astype(np.float16)
+    inputs = {k[len("input."):]: v for k, v in t.items() if k.startswith("input.")}
+    head = heads.build(weights, m)
+    outputs = head.run(inputs)
+    keras_out = {k[len("output."):]: v for k, v in t.items() if k.startswith("output.")}
+    drift = max(float(np.max(np.abs(outputs[k] - keras_out[k]))) for k in keras_out)
+    cfg = json.loads(m["config"])
+    tensors = dict(weights)
+    for k, v in inputs.items():
+        tensors["input." + k] = f32(v)
+    for k, v in outputs.items():
+        tensors["output." + k] = f32(v)
+    meta = {"class_name": m["class_name"], "config": json.dumps(cfg, sort_keys=True), "case": case,
+            "generator": GENERATOR, "seed": m.get("seed", ""), "weight_dtype": dtype,
+            "source": f"testdata/keras/{source}.safetensors",
+            "max_abs_diff_vs_keras_f32": f"{drift:.3e}",
+            "input_keys": json.dumps(list(inputs)),
+            "output_keys": json.dumps(["output." + k for k in outputs]),
+            "weight_paths": json.dumps(list(weights))}
+    path = os.path.join(out_dir, case + ".safetensors")
+    safetensors_io.save(path, tensors, meta, bf16=bf16)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes; max |ref - keras f32| = {drift:.3e})")
+
+
 # ---------------------------------------------------------------- main
 
 def cases(keras_dir):
@@ -356,6 +409,12 @@ def cases(keras_dir):
         "generation_mlp": lambda o: case_generation(o, "generation_mlp", keras_dir, "captioning_mlp", True, 3101),
         "generation_swiglu_nopos": lambda o: case_generation(o, "generation_swiglu_nopos", keras_dir,
                                                              "captioning_swiglu", False, 3201),
+        "captioning_swiglu_int8": lambda o: case_dtype(o, "captioning_swiglu_int8", keras_dir,
+                                                       "captioning_swiglu", "I8"),
+        "grounding_gated_bf16": lambda o: case_dtype(o, "grounding_gated_bf16", keras_dir, "grounding_gated",
+                                                     "BF16"),
+        "matching_concatenation_f16": lambda o: case_dtype(o, "matching_concatenation_f16", keras_dir,
+                                                           "matching_concatenation", "F16"),
     }
 
 

@@ -31,6 +31,11 @@ def _f32_to_bf16(a):
     return rounded.astype("<u2")
 
 
+def round_bf16(a):
+    """float32 values rounded to the nearest bfloat16 (returned as float32)."""
+    return _bf16_to_f32(_f32_to_bf16(a).tobytes()).reshape(np.shape(a))
+
+
 def load(path):
     """Returns (tensors: dict name -> ndarray, metadata: dict str -> str)."""
     with open(path, "rb") as f:

@@ -36,7 +36,14 @@ class Weights:
         p = self.path(name)
         if p not in self.tensors:
             raise KeyError(f"missing tensor {p!r}")
-        a = np.asarray(self.tensors[p], dtype=np.float64)
+        raw = self.tensors[p]
+        if raw.dtype == np.int8:  # SPEC 1 quantised kernel: w = q * scale[col]
+            sp = p + ".scale"
+            if sp not in self.tensors:
+                raise KeyError(f"int8 tensor {p!r} without {sp!r}")
+            a = raw.astype(np.float64) * np.asarray(self.tensors[sp], dtype=np.float64)
+        else:
+            a = np.asarray(raw, dtype=np.float64)
         if shape is not None and tuple(a.shape) != tuple(shape):
             raise ValueError(f"tensor {p!r}: shape {list(a.shape)}, want {list(shape)}")
         return a
