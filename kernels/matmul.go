@@ -221,7 +221,7 @@ func (t *matmulTask) Do(u int) {
 			panels:     q1 - q0,
 			accumulate: min(k0, 1),
 		}
-		g.setCols(c1 - (q1-1)*nr)
+		g.setCols(c1-(q1-1)*nr, nr)
 		callGemm(p.kern.level, &g)
 	}
 	if t.act != ActNone {
@@ -233,8 +233,11 @@ func (t *matmulTask) Do(u int) {
 }
 
 // setCols fills the column masks for a last panel of cols columns.
-func (g *gemmArgs) setCols(cols int) {
+func (g *gemmArgs) setCols(cols, nr int) {
 	g.cols = cols
+	if cols < nr {
+		g.partial = 1
+	}
 	g.maskLo = 1<<min(cols, 16) - 1
 	g.maskHi = 1<<max(cols-16, 0) - 1
 	for j := range g.mask {

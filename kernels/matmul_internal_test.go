@@ -30,6 +30,7 @@ func TestGemmArgsLayout(t *testing.T) {
 		{"rowsLeft", unsafe.Offsetof(g.rowsLeft), 112},
 		{"panelsLeft", unsafe.Offsetof(g.panelsLeft), 120},
 		{"mask", unsafe.Offsetof(g.mask), 128},
+		{"partial", unsafe.Offsetof(g.partial), 200},
 	} {
 		if f.got != f.want {
 			t.Errorf("gemmArgs.%s at offset %d, the assembly reads %d", f.name, f.got, f.want)
@@ -99,7 +100,7 @@ func runGemm(kern gemmKernel, c, a, panels, bias []float32, m, k, n, mr int) {
 			bias: unsafe.Pointer(&bias[0]), m: m, mr: mr, kc: kc, panels: np,
 			accumulate: min(k0, 1),
 		}
-		g.setCols(n - (np-1)*nr)
+		g.setCols(n-(np-1)*nr, nr)
 		callGemm(kern.level, &g)
 	}
 }

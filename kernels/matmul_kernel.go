@@ -37,7 +37,9 @@ import "unsafe"
 // rows [0, m) and the existing columns: the columns of the last panel past
 // args.cols are neither loaded nor stored (AVX-512 masks them with K1/K2,
 // AVX2 with VMASKMOVPS; maskLo, maskHi and mask hold those masks ready-made).
-// It may read the whole padded panel and padded bias. m, kc and panels are at
+// It may read the whole padded panel and padded bias. the kernel may
+// take several full panels at once for a small m (args.partial says whether
+// the last one is full). m, kc and panels are at
 // least 1; the kernel may overwrite args (rowsLeft, panelsLeft, and the c,
 // bias cursors), so the caller fills a fresh one for every call.
 
@@ -62,6 +64,7 @@ type gemmArgs struct {
 	panelsLeft int            // kernel scratch
 	mask       [16]int32      // AVX2/generic: -1 where a column of the last panel exists
 	cols       int            // columns that exist in the last panel, 1..nr
+	partial    int            // 1 when cols < nr, else 0
 }
 
 // gemmKernel is one level's micro-kernel family: its panel width nr and its

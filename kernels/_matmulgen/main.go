@@ -36,9 +36,14 @@ const (
 	offRows   = 112 // scratch: rows left
 	offPLeft  = 120 // scratch: panels left
 	offMask   = 128 // [16]int32 AVX2 column mask of the last panel
+	offPart   = 200 // 1 when the last panel is partial, else 0
 )
 
 var out strings.Builder
+
+// prefetch is how far ahead (bytes) the k loops prefetch the panel: the
+// weights stream from memory when they do not fit in L2.
+var prefetch = 0
 
 func emit(format string, args ...any) {
 	fmt.Fprintf(&out, format, args...)
@@ -51,7 +56,129 @@ type isa struct {
 	reg   string // vector register prefix, "Y" or "Z"
 	vbyte int    // bytes per vector register
 	mr    int    // largest row block
-	accs  int    // first register after the accumulators
+	wide  []int  // wide[n]: panels taken at once when A has n rows (0: one)
+}
+
+// wideBlock emits the code for an A of n rows (n <= 3) taken P full panels
+// (the partial last panel, if any, is left to the one-panel blocks)
+// at a time, at label name_wN: with one or two rows a single panel has too
+// few accumulators to hide the FMA latency. Panel q is at BX + q*ldb: R8
+// holds ldb, R9 panel 3. The broadcast of row r sits in register bc[r]
+// while the P panels' rows go through the two B registers in turn.
+func (s isa) wideBlock(n, P int) {
+	p := s.name
+	z := s.reg
+	lbl := fmt.Sprintf("%s_w%d", p, n)
+	acc := func(r, q, v int) string { return fmt.Sprintf("%s%d", z, (r*P+q)*2+v) }
+	bv := []string{z + "30", z + "31"}
+	bc := []string{z + "26", z + "27", z + "28"}
+	if z == "Y" {
+		bv = []string{"Y12", "Y13"}
+		bc = []string{"Y14", "Y15"}
+	}
+	bAddr := func(q, disp int) string {
+		switch q {
+		case 0:
+			return fmt.Sprintf("%d(BX)", disp)
+		case 1:
+			return fmt.Sprintf("%d(BX)(R8*1)", disp)
+		case 2:
+			return fmt.Sprintf("%d(BX)(R8*2)", disp)
+		}
+		return fmt.Sprintf("%d(R9)", disp)
+	}
+	emit("%s:", lbl)
+	emit("\tMOVQ AX, SI")
+	emit("\tMOVQ %d(DI), R8", offLdb)
+	emit("\tLEAQ (R13)(R8*2), R9")
+	emit("\tADDQ R8, R9")
+	emit("\tCMPQ %d(DI), $0", offAcc)
+	emit("\tJNE %s_loadc", lbl)
+	emit("\tMOVQ %d(DI), R10", offBias)
+	for q := 0; q < P; q++ {
+		for v := 0; v < 2; v++ {
+			emit("\tVMOVUPS %d(R10), %s", (2*q+v)*s.vbyte, acc(0, q, v))
+			for r := 1; r < n; r++ {
+				emit("\tVMOVAPS %s, %s", acc(0, q, v), acc(r, q, v))
+			}
+		}
+	}
+	emit("\tJMP %s_k", lbl)
+	emit("%s_loadc:", lbl)
+	emit("\tMOVQ CX, R10")
+	for r := 0; r < n; r++ {
+		for q := 0; q < P; q++ {
+			for v := 0; v < 2; v++ {
+				emit("\tVMOVUPS %d(R10), %s", (2*q+v)*s.vbyte, acc(r, q, v))
+			}
+		}
+		if r+1 < n {
+			emit("\tADDQ R11, R10")
+		}
+	}
+	emit("%s_k:", lbl)
+	emit("\tMOVQ R13, BX")
+	emit("\tMOVQ %d(DI), R12", offKc)
+	step := func(u int) {
+		for r := 0; r < n; r++ {
+			emit("\tVBROADCASTSS %s, %s", aAddr(r, 4*u), bc[r])
+		}
+		for q := 0; q < P; q++ {
+			for v := 0; v < 2; v++ {
+				emit("\tVMOVUPS %s, %s", bAddr(q, u*2*s.vbyte+v*s.vbyte), bv[v])
+			}
+			for r := 0; r < n; r++ {
+				for v := 0; v < 2; v++ {
+					emit("\tVFMADD231PS %s, %s, %s", bv[v], bc[r], acc(r, q, v))
+				}
+			}
+		}
+	}
+	advance := func(k int) {
+		emit("\tADDQ $%d, BX", k*2*s.vbyte)
+		if P > 3 {
+			emit("\tADDQ $%d, R9", k*2*s.vbyte)
+		}
+		emit("\tADDQ $%d, SI", 4*k)
+	}
+	emit("\tCMPQ R12, $4")
+	emit("\tJB %s_k1", lbl)
+	emit("%s_k4:", lbl)
+	for u := 0; u < 4; u++ {
+		step(u)
+	}
+	advance(4)
+	emit("\tSUBQ $4, R12")
+	emit("\tCMPQ R12, $4")
+	emit("\tJAE %s_k4", lbl)
+	emit("%s_k1:", lbl)
+	emit("\tTESTQ R12, R12")
+	emit("\tJZ %s_store", lbl)
+	step(0)
+	advance(1)
+	emit("\tDECQ R12")
+	emit("\tJMP %s_k1", lbl)
+	emit("%s_store:", lbl)
+	emit("\tMOVQ CX, R10")
+	for r := 0; r < n; r++ {
+		for q := 0; q < P; q++ {
+			for v := 0; v < 2; v++ {
+				emit("\tVMOVUPS %s, %d(R10)", acc(r, q, v), (2*q+v)*s.vbyte)
+			}
+		}
+		if r+1 < n {
+			emit("\tADDQ R11, R10")
+		}
+	}
+	// Past the P panels.
+	emit("\tMOVQ %d(DI), R12", offLdb)
+	emit("\tIMUL3Q $%d, R12, R12", P)
+	emit("\tADDQ R12, R13")
+	emit("\tADDQ $%d, %d(DI)", P*2*s.vbyte, offC)
+	emit("\tADDQ $%d, %d(DI)", P*2*s.vbyte, offBias)
+	emit("\tSUBQ $%d, %d(DI)", P, offPLeft)
+	emit("\tJNZ %s_panel", p)
+	emit("\tJMP %s_done", p)
 }
 
 // aBase returns the register holding row r's base pointer and its index
@@ -146,6 +273,11 @@ func (s isa) block(n int) {
 	emit("%s_m%d_k4:", p, n)
 	for u := 0; u < 4; u++ {
 		step(u)
+		if prefetch > 0 {
+			for l := 0; l < 2*s.vbyte; l += 64 {
+				emit("\tPREFETCHT0 %d(BX)", prefetch+u*2*s.vbyte+l)
+			}
+		}
 	}
 	advance(4)
 	emit("\tSUBQ $4, R12")
@@ -201,7 +333,7 @@ func (s isa) avx2Masks(label string) {
 func (s isa) routine(doc string) {
 	p := s.name
 	emit("")
-	emit(doc)
+	emit("%s", doc)
 	emit("TEXT ·%s(SB), NOSPLIT, $0-8", p)
 	emit("\tMOVQ args+0(FP), DI")
 	emit("\tMOVQ %d(DI), DX", offLda)
@@ -227,6 +359,18 @@ func (s isa) routine(doc string) {
 	emit("\tMOVQ %d(DI), CX", offC)
 	emit("\tMOVQ %d(DI), R12", offM)
 	emit("\tMOVQ R12, %d(DI)", offRows)
+	for n, P := range s.wide {
+		if P == 0 {
+			continue
+		}
+		emit("\tCMPQ R12, $%d", n)
+		emit("\tJNE %s_notw%d", p, n)
+		emit("\tMOVQ %d(DI), BX", offPart)
+		emit("\tADDQ $%d, BX", P)
+		emit("\tCMPQ %d(DI), BX", offPLeft)
+		emit("\tJGE %s_w%d", p, n)
+		emit("%s_notw%d:", p, n)
+	}
 	emit("%s_rows:", p)
 	emit("\tMOVQ %d(DI), R12", offRows)
 	emit("\tMOVQ %d(DI), BX", offMr)
@@ -240,6 +384,11 @@ func (s isa) routine(doc string) {
 	for n := s.mr; n >= 1; n-- {
 		s.block(n)
 	}
+	for n, P := range s.wide {
+		if P > 0 {
+			s.wideBlock(n, P)
+		}
+	}
 	emit("%s_nextpanel:", p)
 	emit("\tMOVQ %d(DI), R12", offLdb)
 	emit("\tADDQ R12, R13")
@@ -247,6 +396,7 @@ func (s isa) routine(doc string) {
 	emit("\tADDQ $%d, %d(DI)", 2*s.vbyte, offBias)
 	emit("\tDECQ %d(DI)", offPLeft)
 	emit("\tJNZ %s_panel", p)
+	emit("%s_done:", p)
 	emit("\tVZEROUPPER")
 	emit("\tRET")
 }
@@ -257,8 +407,8 @@ func main() {
 	emit("//go:build !purego")
 	emit("")
 	emit("#include \"textflag.h\"")
-	avx512 := isa{name: "gemm12x32AVX512", reg: "Z", vbyte: 64, mr: 12}
-	avx2 := isa{name: "gemm6x16AVX2", reg: "Y", vbyte: 32, mr: 6}
+	avx512 := isa{name: "gemm12x32AVX512", reg: "Z", vbyte: 64, mr: 12, wide: []int{0, 4, 4, 4}}
+	avx2 := isa{name: "gemm6x16AVX2", reg: "Y", vbyte: 32, mr: 6, wide: []int{0, 4, 3}}
 	avx512.routine(`// func gemm12x32AVX512(args *gemmArgs)
 //
 // Register plan: Z0..Z23 accumulate a block of up to 12 rows x 32 columns
