@@ -41,9 +41,11 @@ const (
 
 var out strings.Builder
 
-// prefetch is how far ahead (bytes) the k loops prefetch the panel: the
-// weights stream from memory when they do not fit in L2.
-var prefetch = 0
+// prefetchNext makes the one-panel k loops prefetch the next panel into
+// L2 while they work on this one (R13 walks it, ldb ahead of BX): when the
+// weights do not fit in L2 the next panel then streams from memory while
+// this one computes, rather than on the first row block's critical path.
+var prefetchNext = true
 
 func emit(format string, args ...any) {
 	fmt.Fprintf(&out, format, args...)
@@ -90,6 +92,7 @@ func (s isa) wideBlock(n, P int) {
 	emit("%s:", lbl)
 	emit("\tMOVQ AX, SI")
 	emit("\tMOVQ %d(DI), R8", offLdb)
+	emit("\tMOVQ %d(DI), R13", offB)
 	emit("\tLEAQ (R13)(R8*2), R9")
 	emit("\tADDQ R8, R9")
 	emit("\tCMPQ %d(DI), $0", offAcc)
@@ -173,7 +176,7 @@ func (s isa) wideBlock(n, P int) {
 	// Past the P panels.
 	emit("\tMOVQ %d(DI), R12", offLdb)
 	emit("\tIMUL3Q $%d, R12, R12", P)
-	emit("\tADDQ R12, R13")
+	emit("\tADDQ R12, %d(DI)", offB)
 	emit("\tADDQ $%d, %d(DI)", P*2*s.vbyte, offC)
 	emit("\tADDQ $%d, %d(DI)", P*2*s.vbyte, offBias)
 	emit("\tSUBQ $%d, %d(DI)", P, offPLeft)
@@ -249,7 +252,9 @@ func (s isa) block(n int) {
 		}
 	}
 	emit("%s_m%d_k:", p, n)
-	emit("\tMOVQ R13, BX")
+	emit("\tMOVQ %d(DI), BX", offB)
+	emit("\tMOVQ %d(DI), R13", offLdb)
+	emit("\tADDQ BX, R13")
 	emit("\tMOVQ %d(DI), R12", offKc)
 	// R12 is a row base when n > 12; AVX-512 keeps mr <= 12 so it is free.
 	step := func(u int) {
@@ -264,6 +269,9 @@ func (s isa) block(n int) {
 	}
 	advance := func(k int) {
 		emit("\tADDQ $%d, BX", k*2*s.vbyte)
+		if prefetchNext {
+			emit("\tADDQ $%d, R13", k*2*s.vbyte)
+		}
 		for i := 0; i*3 < n; i++ {
 			emit("\tADDQ $%d, %s", 4*k, aBases[i])
 		}
@@ -273,9 +281,9 @@ func (s isa) block(n int) {
 	emit("%s_m%d_k4:", p, n)
 	for u := 0; u < 4; u++ {
 		step(u)
-		if prefetch > 0 {
+		if prefetchNext {
 			for l := 0; l < 2*s.vbyte; l += 64 {
-				emit("\tPREFETCHT0 %d(BX)", prefetch+u*2*s.vbyte+l)
+				emit("\tPREFETCHT1 %d(R13)", u*2*s.vbyte+l)
 			}
 		}
 	}
@@ -338,7 +346,6 @@ func (s isa) routine(doc string) {
 	emit("\tMOVQ args+0(FP), DI")
 	emit("\tMOVQ %d(DI), DX", offLda)
 	emit("\tMOVQ %d(DI), R11", offLdc)
-	emit("\tMOVQ %d(DI), R13", offB)
 	emit("\tMOVQ %d(DI), R12", offPanels)
 	emit("\tMOVQ R12, %d(DI)", offPLeft)
 	emit("%s_panel:", p)
@@ -391,7 +398,7 @@ func (s isa) routine(doc string) {
 	}
 	emit("%s_nextpanel:", p)
 	emit("\tMOVQ %d(DI), R12", offLdb)
-	emit("\tADDQ R12, R13")
+	emit("\tADDQ R12, %d(DI)", offB)
 	emit("\tADDQ $%d, %d(DI)", 2*s.vbyte, offC)
 	emit("\tADDQ $%d, %d(DI)", 2*s.vbyte, offBias)
 	emit("\tDECQ %d(DI)", offPLeft)
