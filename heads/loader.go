@@ -63,11 +63,11 @@ func (l *loader) dense(path string, in, out int, withBias bool) *kernels.PackedW
 
 // denseConcat packs several Dense layers that read the same input as one,
 // their outputs side by side in the order given: e.g. q1 and q2 of
-// differential attention as one [in, 2*out] product.
+// differential attention as one [in, 2*out] product. A single layer is
+// packed straight from the file's view, with no copy in between.
 func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernels.PackedWeights {
 	n := out * len(paths)
-	w := make([]float32, in*n)
-	var bias []float32
+	var w, bias []float32
 	if withBias {
 		bias = make([]float32, n)
 	}
@@ -81,12 +81,22 @@ func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernel
 			break
 		}
 		l.raw += 4 * len(k)
-		for i := 0; i < in; i++ {
-			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
-		}
 		if withBias {
 			copy(bias[p*out:], l.vec(path+"/bias", out))
 		}
+		if len(paths) == 1 {
+			w = k
+			break
+		}
+		if w == nil {
+			w = make([]float32, in*n)
+		}
+		for i := 0; i < in; i++ {
+			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
+		}
+	}
+	if l.err != nil {
+		w, bias, in, n = nil, nil, 0, 0
 	}
 	packed, err := kernels.PackKN(w, in, n, bias)
 	if err != nil {
