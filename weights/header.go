@@ -62,11 +62,11 @@ func parseHeader(data []byte, file string) (*header, int64, error) {
 	if !utf8.Valid(js) {
 		return fail(ErrHeader, "", "header is not valid UTF-8")
 	}
-	h, err := parseJSON(js, file)
+	start := int64(8 + n)
+	h, err := parseJSON(js, int64(len(data))-start, file)
 	if err != nil {
 		return nil, 0, err
 	}
-	start := int64(8 + n)
 	if err := checkLayout(h.tensors, int64(len(data))-start, file); err != nil {
 		return nil, 0, err
 	}
@@ -77,7 +77,7 @@ func parseHeader(data []byte, file string) (*header, int64, error) {
 // parseJSON reads the header object. It checks each entry on its own
 // (names, dtypes, shapes, offsets); checkLayout then checks the entries
 // against each other and the data section.
-func parseJSON(js []byte, file string) (*header, error) {
+func parseJSON(js []byte, dataLen int64, file string) (*header, error) {
 	p := &scanner{s: js}
 	syntax := func(tensor string, err error) error {
 		return &Error{File: file, Tensor: tensor, Kind: ErrHeader, Detail: "malformed JSON: " + err.Error()}
@@ -115,7 +115,7 @@ func parseJSON(js []byte, file string) (*header, error) {
 			return nil, &Error{File: file, Tensor: name, Kind: ErrDuplicate, Detail: "name appears twice in the header"}
 		}
 		seen[name] = struct{}{}
-		t, err := parseEntry(p, name, file)
+		t, err := parseEntry(p, name, dataLen, file)
 		if err != nil {
 			return nil, err
 		}
@@ -169,8 +169,9 @@ func parseMetadata(p *scanner, file string) (map[string]string, error) {
 }
 
 // parseEntry reads one tensor's object: dtype, shape and data_offsets.
-// Other keys are skipped.
-func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
+// Other keys are skipped. The offsets must lie inside a data section of
+// dataLen bytes.
+func parseEntry(p *scanner, name string, dataLen int64, file string) (TensorInfo, error) {
 	t := TensorInfo{Name: name}
 	fail := func(kind error, format string, args ...any) (TensorInfo, error) {
 		return TensorInfo{}, &Error{File: file, Tensor: name, Kind: kind, Detail: fmt.Sprintf(format, args...)}
@@ -265,6 +266,8 @@ func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
 		return fail(ErrHeader, "entry has no data_offsets")
 	case begin > end:
 		return fail(ErrOffsets, "data_offsets [%d, %d] are reversed", begin, end)
+	case end > dataLen:
+		return fail(ErrOffsets, "data_offsets [%d, %d] leave the data section of %d bytes", begin, end, dataLen)
 	}
 	// The product of the dimensions, in bytes, must not overflow.
 	size := int64(t.DType.Size())
@@ -273,9 +276,6 @@ func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
 			return fail(ErrShape, "shape %v of %s overflows", t.Shape, t.DType)
 		}
 		size *= int64(d)
-	}
-	if size > math.MaxInt {
-		return fail(ErrRange, "tensor of %d bytes is too large for this machine", size)
 	}
 	if end-begin != size {
 		return fail(ErrOffsets, "data_offsets [%d, %d] hold %d bytes, shape %v of %s needs %d", begin, end, end-begin, t.Shape, t.DType, size)
@@ -320,7 +320,7 @@ func intArray(p *scanner) ([]int64, error) {
 		}
 		v, ok := integer(text)
 		if !ok {
-			return nil, errValue(fmt.Sprintf("holds %s, not a non-negative integer", text))
+			return nil, errValue(fmt.Sprintf("holds %s, not a non-negative 64-bit integer", text))
 		}
 		out = append(out, v)
 	}
