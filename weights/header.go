@@ -67,10 +67,17 @@ func parseHeader(data []byte, file string) (*header, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	// Sorting by name brings duplicates together: a map of the names seen
+	// would cost more on a header of thousands of tensors.
+	slices.SortFunc(h.tensors, func(a, b TensorInfo) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(h.tensors); i++ {
+		if h.tensors[i].Name == h.tensors[i-1].Name {
+			return fail(ErrDuplicate, h.tensors[i].Name, "name appears twice in the header")
+		}
+	}
 	if err := checkLayout(h.tensors, int64(len(data))-start, file); err != nil {
 		return nil, 0, err
 	}
-	slices.SortFunc(h.tensors, func(a, b TensorInfo) int { return strings.Compare(a.Name, b.Name) })
 	return h, start, nil
 }
 
@@ -87,7 +94,6 @@ func parseJSON(js []byte, dataLen int64, file string) (*header, error) {
 	}
 	p.i++
 	h := &header{}
-	seen := make(map[string]struct{})
 	first, sawMeta := true, false
 	for {
 		ok, err := p.more('}', &first)
@@ -111,10 +117,6 @@ func parseJSON(js []byte, dataLen int64, file string) (*header, error) {
 			}
 			continue
 		}
-		if _, dup := seen[name]; dup {
-			return nil, &Error{File: file, Tensor: name, Kind: ErrDuplicate, Detail: "name appears twice in the header"}
-		}
-		seen[name] = struct{}{}
 		t, err := parseEntry(p, name, dataLen, file)
 		if err != nil {
 			return nil, err
