@@ -187,6 +187,7 @@ func parseEntry(p *scanner, name string, dataLen int64, file string) (TensorInfo
 	p.i++
 	var haveDType, haveShape, haveOffsets bool
 	var begin, end int64
+	var shape []int64
 	first := true
 	for {
 		ok, err := p.more('}', &first)
@@ -230,13 +231,7 @@ func parseEntry(p *scanner, name string, dataLen int64, file string) (TensorInfo
 				}
 				return fail(ErrShape, "shape %v", err)
 			}
-			t.Shape = make([]int, len(dims))
-			for i, d := range dims {
-				if d > math.MaxInt {
-					return fail(ErrShape, "dimension %d is too large", d)
-				}
-				t.Shape[i] = int(d)
-			}
+			shape = dims
 		case "data_offsets":
 			if haveOffsets {
 				return fail(ErrHeader, "data_offsets appears twice")
@@ -273,14 +268,21 @@ func parseEntry(p *scanner, name string, dataLen int64, file string) (TensorInfo
 	}
 	// The product of the dimensions, in bytes, must not overflow.
 	size := int64(t.DType.Size())
-	for _, d := range t.Shape {
-		if d != 0 && size > math.MaxInt64/int64(d) {
-			return fail(ErrShape, "shape %v of %s overflows", t.Shape, t.DType)
+	for _, d := range shape {
+		if d != 0 && size > math.MaxInt64/d {
+			return fail(ErrShape, "shape %v of %s overflows", shape, t.DType)
 		}
-		size *= int64(d)
+		size *= d
 	}
 	if end-begin != size {
-		return fail(ErrOffsets, "data_offsets [%d, %d] hold %d bytes, shape %v of %s needs %d", begin, end, end-begin, t.Shape, t.DType, size)
+		return fail(ErrOffsets, "data_offsets [%d, %d] hold %d bytes, shape %v of %s needs %d", begin, end, end-begin, shape, t.DType, size)
+	}
+	t.Shape = make([]int, len(shape))
+	for i, d := range shape {
+		if d > math.MaxInt { // only where int is 32 bits, in a shape with a 0
+			return fail(ErrShape, "dimension %d is too large for this machine", d)
+		}
+		t.Shape[i] = int(d)
 	}
 	t.Offset, t.Size = begin, size
 	return t, nil
