@@ -106,34 +106,38 @@ func TestConvertLevels(t *testing.T) {
 	}
 }
 
-// BenchmarkConvert measures the converters at each level on 64 Ki
-// elements (128 KiB in, 256 KiB out: in L2), reporting input bytes per
-// second.
+// BenchmarkConvert measures the converters at each level, reporting
+// input bytes per second, on 64 Ki elements (128 KiB in, 256 KiB out: in
+// L2) and on 4 Mi elements (8 MiB in, 16 MiB out: mostly memory traffic).
 func BenchmarkConvert(b *testing.B) {
-	const n = 1 << 16
-	src := make([]byte, 2*n)
-	for i := range n {
-		binary.LittleEndian.PutUint16(src[2*i:], uint16(0x3c00+i%0x3ff)) // normal values
-	}
-	dst := make([]float32, n)
-	for _, c := range []struct {
-		name string
-		fn   func([]float32, []byte)
-	}{{"f16", convertF16}, {"bf16", convertBF16}} {
-		b.Run(c.name, func(b *testing.B) {
-			leveltest.ForEachB(b, func(b *testing.B) {
-				b.SetBytes(int64(len(src)))
-				for b.Loop() {
-					c.fn(dst, src)
-				}
+	for _, n := range []int{1 << 16, 1 << 22} {
+		src := make([]byte, 2*n)
+		for i := range n {
+			binary.LittleEndian.PutUint16(src[2*i:], uint16(0x3c00+i%0x3ff)) // normal values
+		}
+		dst := make([]float32, n)
+		for _, c := range []struct {
+			name string
+			fn   func([]float32, []byte)
+		}{{"f16", convertF16}, {"bf16", convertBF16}} {
+			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+				leveltest.ForEachB(b, func(b *testing.B) {
+					b.SetBytes(int64(len(src)))
+					for b.Loop() {
+						c.fn(dst, src)
+					}
+				})
 			})
+		}
+		if n > 1<<16 {
+			continue
+		}
+		b.Run(fmt.Sprintf("f64/n=%d", n), func(b *testing.B) {
+			src := make([]byte, 8*n)
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				convertF64(dst, src)
+			}
 		})
 	}
-	b.Run(fmt.Sprintf("f64/n=%d", n), func(b *testing.B) {
-		src := make([]byte, 8*n)
-		b.SetBytes(int64(len(src)))
-		for b.Loop() {
-			convertF64(dst, src)
-		}
-	})
 }

@@ -288,8 +288,8 @@ func parseEntry(p *scanner, name string, dataLen int64, file string) (TensorInfo
 	return t, nil
 }
 
-// errNotInteger says that an array element is not a non-negative integer;
-// errNotArray that the value is not an array.
+// errValue says that a well-formed JSON value is not what the header
+// needs there (an array of non-negative integers).
 type errValue string
 
 func (e errValue) Error() string { return string(e) }
