@@ -29,8 +29,8 @@ type File struct {
 // use any more (see the package documentation on lifetimes).
 //
 // The error is an *Error wrapping ErrFormat, ErrHeader, ErrDuplicate,
-// ErrMetadata, ErrDType, ErrShape, ErrOffsets or ErrRange for an invalid
-// file, and ErrRead with the *os.PathError for one that cannot be read.
+// ErrMetadata, ErrDType, ErrShape or ErrOffsets for an invalid file, and
+// ErrRead, wrapping the *os.PathError, for one that cannot be read.
 func Open(path string) (*File, error) {
 	data, release, err := load(path)
 	if err != nil {
