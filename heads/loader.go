@@ -17,12 +17,26 @@ type Source interface {
 	Has(path string) bool
 }
 
+// releaser is a Source that can drop a tensor's file pages once it is
+// copied or packed (weights.Scope does), so that a model's mapped original
+// does not stay resident beside its packed copy.
+type releaser interface {
+	Release(path string)
+}
+
+// done tells the source, when it can, that path will not be read again.
+func (l *loader) done(path string) {
+	if r, ok := l.src.(releaser); ok {
+		r.Release(path)
+	}
+}
+
 // loader reads and packs a head's weights. The first error sticks, so a
 // constructor reads every weight and checks err once.
 type loader struct {
 	src    Source
 	err    error
-	packed int // bytes of packed weights
+	packed int // bytes the model keeps: packed matrices and copied vectors
 	raw    int // bytes of weights read
 }
 
@@ -44,7 +58,10 @@ func (l *loader) vec(path string, shape ...int) []float32 {
 		return make([]float32, product(shape))
 	}
 	l.raw += 4 * len(v)
-	return append([]float32(nil), v...)
+	l.packed += 4 * len(v)
+	v = append([]float32(nil), v...)
+	l.done(path)
+	return v
 }
 
 func product(shape []int) int {
@@ -99,6 +116,9 @@ func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernel
 		w, bias, in, n = nil, nil, 0, 0
 	}
 	packed, err := kernels.PackKN(w, in, n, bias)
+	for _, path := range paths {
+		l.done(path + "/kernel")
+	}
 	if err != nil {
 		l.fail(fmt.Errorf("%s: %w", paths[0], err))
 		packed, _ = kernels.PackKN(nil, 0, 0, nil)
