@@ -59,9 +59,17 @@ func (l *loader) vec(path string, shape ...int) []float32 {
 	}
 	l.raw += 4 * len(v)
 	l.packed += 4 * len(v)
-	v = append([]float32(nil), v...)
-	l.done(path)
-	return v
+	// Copy a chunk at a time, dropping the chunk's file pages as it goes, so
+	// that a large table (a token embedding) is never resident twice.
+	out := make([]float32, len(v))
+	for off := 0; off < len(v); off += copyChunk {
+		copy(out[off:], v[off:min(off+copyChunk, len(v))])
+		l.done(path)
+	}
+	if len(v) == 0 {
+		l.done(path)
+	}
+	return out
 }
 
 func product(shape []int) int {
@@ -71,6 +79,10 @@ func product(shape []int) int {
 	}
 	return n
 }
+
+// copyChunk is how many values vec copies between releases of the file's
+// pages: 4 MiB.
+const copyChunk = 1 << 20
 
 // dense reads a Dense layer at path (kernel [in, out], bias [out] when
 // withBias) and packs it.
