@@ -160,6 +160,9 @@ func printConfig(w io.Writer, indent string, cfg map[string]any) {
 			fmt.Fprintf(w, "%s%s: %s\n", indent, k, compact(v))
 		}
 	}
+	if tc, _ := cfg["task_config"].(map[string]any); decodes(tc) && cfg["attention_type"] == nil {
+		fmt.Fprintf(w, "%sattention_type: \"multi_head\" (default)\n", indent)
+	}
 	tasks, _ := cfg["task_configs"].(map[string]any)
 	kwargs, _ := cfg["task_specific_kwargs"].(map[string]any)
 	names := make([]string, 0, len(tasks))
@@ -184,7 +187,20 @@ func printConfig(w io.Writer, indent string, cfg map[string]any) {
 		for _, k := range keys {
 			fmt.Fprintf(w, "%s  %s: %s\n", indent, k, compact(kw[k]))
 		}
+		if decodes(tc) && kw["attention_type"] == nil {
+			fmt.Fprintf(w, "%s  attention_type: \"multi_head\" (default)\n", indent)
+		}
 	}
+}
+
+// decodes reports whether a task_config's head has the caption decoder,
+// whose attention type info always shows.
+func decodes(tc map[string]any) bool {
+	switch tc["task_type"] {
+	case "image_captioning", "dense_captioning", "visual_dialogue":
+		return true
+	}
+	return false
 }
 
 // compact prints a config value as compact JSON.
