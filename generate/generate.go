@@ -163,20 +163,7 @@ func rowStats(row []float32) (arg int, m, logSum float64, err error) {
 		return 0, 0, 0, ErrNonFinite
 	}
 	m = float64(best)
-	// Four sums let the exponentials overlap; the order is fixed, so the
-	// result is the same on every run.
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(row); i += 4 {
-		s0 += math.Exp(float64(row[i]) - m)
-		s1 += math.Exp(float64(row[i+1]) - m)
-		s2 += math.Exp(float64(row[i+2]) - m)
-		s3 += math.Exp(float64(row[i+3]) - m)
-	}
-	for ; i < len(row); i++ {
-		s0 += math.Exp(float64(row[i]) - m)
-	}
-	return arg, m, math.Log((s0 + s1) + (s2 + s3)), nil
+	return arg, m, math.Log(sumExp(row, m)), nil
 }
 
 // logProb is the log-softmax of x for a row with rowStats m and logSum.
