@@ -4,8 +4,12 @@ import "math"
 
 // The exponentials of the log-softmax normaliser are the bulk of a step's
 // own work (V per live hypothesis); sumExp computes them inline with a
-// table of 2^(j/64) and a degree-5 polynomial, within 2 ulp of math.Exp,
-// several times faster than calling it.
+// table of 2^(j/64) and a degree-5 polynomial, within 2 ulp of math.Exp
+// and faster than calling it. The functions of this file give the same
+// bits on every GOARCH (math.Exp and math.Log have assembly versions on
+// some): every product is rounded by an explicit float64 conversion, which
+// keeps the compiler from fusing it into an FMA (as it does on arm64), so
+// that scores, and the ties among them, do not depend on the machine.
 
 const (
 	expTableBits = 6
@@ -14,8 +18,8 @@ const (
 	// n * ln2Hi64 is exact for the n of any argument (ln2Hi has its low 21
 	// bits zero).
 	invLn2x64 = expTableSize / math.Ln2
-	ln2Hi64   = 6.93147180369123816490e-01 / expTableSize
-	ln2Lo64   = 1.90821492927058770002e-10 / expTableSize
+	ln2Hi64   = ln2Hi / expTableSize
+	ln2Lo64   = ln2Lo / expTableSize
 	// expMin is the smallest argument handled; e^x below it is smaller
 	// than 2^-1021 and is taken as 0.
 	expMin = -708.0
@@ -34,13 +38,45 @@ func expNonPos(x float64) float64 {
 	if !(x >= expMin) {
 		return 0
 	}
-	n := int64(x*invLn2x64 - 0.5) // round to nearest (x <= 0)
-	r := (x - float64(n)*ln2Hi64) - float64(n)*ln2Lo64
-	q := r * (1 + r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+	n := int64(float64(x*invLn2x64) - 0.5) // round to nearest (x <= 0)
+	r := (x - float64(float64(n)*ln2Hi64)) - float64(float64(n)*ln2Lo64)
+	q := expPoly(r)
 	t := exp2Table[n&(expTableSize-1)]
 	scale := math.Float64frombits(uint64(n>>expTableBits+1023) << 52)
-	return (t + t*q) * scale
+	return (t + float64(t*q)) * scale
 }
+
+// expPoly returns e^r - 1 for |r| <= ln 2 / 128 by its Taylor polynomial
+// of degree 5 (the next term is below 2^-54).
+func expPoly(r float64) float64 {
+	return r * (1 + float64(r*(1.0/2+float64(r*(1.0/6+float64(r*(1.0/24+float64(r*(1.0/120)))))))))
+}
+
+// logAtLeast1 returns ln s for s >= 1 (a normaliser's sum, whose largest
+// term is e^0): s = 2^k f with f in [1/sqrt 2, sqrt 2), ln f = 2 atanh z
+// with z = (f-1)/(f+1), |z| < 0.172, summed to z^23.
+func logAtLeast1(s float64) float64 {
+	if math.IsInf(s, 1) || s != s {
+		return s
+	}
+	f, k := math.Frexp(s) // s = f 2^k, f in [1/2, 1)
+	if f < math.Sqrt2/2 {
+		f, k = f*2, k-1
+	}
+	z := (f - 1) / (f + 1)
+	z2 := float64(z * z)
+	series := 0.0
+	for n := 23; n >= 3; n -= 2 {
+		series = float64(series*z2) + 1/float64(n)
+	}
+	lnf := 2 * (z + float64(float64(z*z2)*series))
+	return float64(float64(k)*ln2Hi) + (float64(float64(k)*ln2Lo) + lnf)
+}
+
+const (
+	ln2Hi = 6.93147180369123816490e-01 // ln 2 with its low 21 bits zero
+	ln2Lo = 1.90821492927058770002e-10 // ln 2 - ln2Hi
+)
 
 // sumExp returns the sum of e^(x - m) over row, m >= every x. It is
 // expNonPos written out in the loop, which the compiler does not inline.
@@ -51,11 +87,11 @@ func sumExp(row []float32, m float64) float64 {
 		if !(x >= expMin) {
 			continue
 		}
-		n := int64(x*invLn2x64 - 0.5)
-		r := (x - float64(n)*ln2Hi64) - float64(n)*ln2Lo64
-		q := r * (1 + r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+		n := int64(float64(x*invLn2x64) - 0.5)
+		r := (x - float64(float64(n)*ln2Hi64)) - float64(float64(n)*ln2Lo64)
+		q := r * (1 + float64(r*(1.0/2+float64(r*(1.0/6+float64(r*(1.0/24+float64(r*(1.0/120)))))))))
 		t := exp2Table[n&(expTableSize-1)]
-		s += (t + t*q) * math.Float64frombits(uint64(n>>expTableBits+1023)<<52)
+		s += (t + float64(t*q)) * math.Float64frombits(uint64(n>>expTableBits+1023)<<52)
 	}
 	return s
 }

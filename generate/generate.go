@@ -163,7 +163,7 @@ func rowStats(row []float32) (arg int, m, logSum float64, err error) {
 		return 0, 0, 0, ErrNonFinite
 	}
 	m = float64(best)
-	return arg, m, math.Log(sumExp(row, m)), nil
+	return arg, m, logAtLeast1(sumExp(row, m)), nil
 }
 
 // logProb is the log-softmax of x for a row with rowStats m and logSum.

@@ -223,3 +223,27 @@ func TestSumExp(t *testing.T) {
 		t.Errorf("sumExp = %v, expNonPos sum %v", got, want)
 	}
 }
+
+func TestLogAtLeast1(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	worst := 0.0
+	for i := range 100000 {
+		s := 1 + rng.Float64()*float64(int(1)<<(i%20))
+		if i%7 == 0 {
+			s = 1 + rng.Float64()*1e-6
+		}
+		got, want := logAtLeast1(s), math.Log(s)
+		if err := math.Abs(got-want) / max(want, 1e-300); err > worst && want > 1e-3 {
+			worst = err
+		}
+		if math.Abs(got-want) > 0x1p-52*max(want, 1) {
+			t.Fatalf("logAtLeast1(%v) = %v, want %v", s, got, want)
+		}
+	}
+	for _, s := range []float64{1, 2, math.E, 32000, 1e300} {
+		if got, want := logAtLeast1(s), math.Log(s); math.Abs(got-want) > 0x1p-52*max(want, 1) {
+			t.Errorf("logAtLeast1(%v) = %v, want %v", s, got, want)
+		}
+	}
+	t.Logf("worst relative error %g", worst)
+}

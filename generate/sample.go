@@ -67,7 +67,7 @@ func (sb *samplerBuffers) pick(row []float32, m, invT float64, topK int, topP fl
 	sb.weights = w
 	total := 0.0
 	for i, x := range row {
-		e := math.Exp((float64(x) - m) * invT)
+		e := expNonPos(float64((float64(x) - m) * invT))
 		w[i] = e
 		total += e
 	}

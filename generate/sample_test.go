@@ -160,7 +160,7 @@ func refPick(sb *samplerBuffers, row []float32, m, invT float64, topK int, topP 
 	w := make([]float64, len(row))
 	total := 0.0
 	for i, x := range row {
-		w[i] = math.Exp((float64(x) - m) * invT)
+		w[i] = expNonPos(float64((float64(x) - m) * invT))
 		total += w[i]
 	}
 	if topK >= len(row) {
