@@ -23,6 +23,10 @@ const (
 	// expMin is the smallest argument handled; e^x below it is smaller
 	// than 2^-1021 and is taken as 0.
 	expMin = -708.0
+	// expShifter is 1.5*2^52: adding it to a number of magnitude below
+	// 2^51 rounds it to an integer held in the low bits of the sum.
+	expShifter     = 0x1.8p52
+	expShifterBits = 0x4338000000000000 // math.Float64bits(expShifter)
 )
 
 // exp2Table[j] = 2^(j/64).
@@ -38,8 +42,10 @@ func expNonPos(x float64) float64 {
 	if !(x >= expMin) {
 		return 0
 	}
-	n := int64(float64(x*invLn2x64) - 0.5) // round to nearest (x <= 0)
-	r := (x - float64(float64(n)*ln2Hi64)) - float64(float64(n)*ln2Lo64)
+	kd := float64(x*invLn2x64) + expShifter // rounds to an integer n
+	n := int64(math.Float64bits(kd) - expShifterBits)
+	nf := kd - expShifter
+	r := (x - float64(nf*ln2Hi64)) - float64(nf*ln2Lo64)
 	q := expPoly(r)
 	t := exp2Table[n&(expTableSize-1)]
 	scale := math.Float64frombits(uint64(n>>expTableBits+1023) << 52)
@@ -79,19 +85,29 @@ const (
 )
 
 // sumExp returns the sum of e^(x - m) over row, m >= every x. It is
-// expNonPos written out in the loop, which the compiler does not inline.
+// expNonPos written out in the loop (the compiler does not inline it), two
+// elements at a time into two sums. Arguments below expMin are raised to
+// it, which adds at most V * 2^-1021 to a sum of at least 1: nothing.
 func sumExp(row []float32, m float64) float64 {
-	s := 0.0
-	for _, v := range row {
-		x := float64(v) - m
-		if !(x >= expMin) {
-			continue
-		}
-		n := int64(float64(x*invLn2x64) - 0.5)
-		r := (x - float64(float64(n)*ln2Hi64)) - float64(float64(n)*ln2Lo64)
-		q := r * (1 + float64(r*(1.0/2+float64(r*(1.0/6+float64(r*(1.0/24+float64(r*(1.0/120)))))))))
-		t := exp2Table[n&(expTableSize-1)]
-		s += (t + float64(t*q)) * math.Float64frombits(uint64(n>>expTableBits+1023)<<52)
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(row); i += 2 {
+		x0, x1 := max(float64(row[i])-m, expMin), max(float64(row[i+1])-m, expMin)
+		// Adding 1.5*2^52 rounds x*64/ln 2 to the integer n held in the
+		// low bits of k; k - expShifter is n exactly.
+		k0, k1 := float64(x0*invLn2x64)+expShifter, float64(x1*invLn2x64)+expShifter
+		n0, n1 := int64(math.Float64bits(k0)-expShifterBits), int64(math.Float64bits(k1)-expShifterBits)
+		f0, f1 := k0-expShifter, k1-expShifter
+		r0 := (x0 - float64(f0*ln2Hi64)) - float64(f0*ln2Lo64)
+		r1 := (x1 - float64(f1*ln2Hi64)) - float64(f1*ln2Lo64)
+		q0 := r0 * (1 + float64(r0*(1.0/2+float64(r0*(1.0/6+float64(r0*(1.0/24+float64(r0*(1.0/120)))))))))
+		q1 := r1 * (1 + float64(r1*(1.0/2+float64(r1*(1.0/6+float64(r1*(1.0/24+float64(r1*(1.0/120)))))))))
+		t0, t1 := exp2Table[n0&(expTableSize-1)], exp2Table[n1&(expTableSize-1)]
+		s0 += (t0 + float64(t0*q0)) * math.Float64frombits(uint64(n0>>expTableBits+1023)<<52)
+		s1 += (t1 + float64(t1*q1)) * math.Float64frombits(uint64(n1>>expTableBits+1023)<<52)
 	}
-	return s
+	if i < len(row) {
+		s0 += expNonPos(float64(row[i]) - m)
+	}
+	return s0 + s1
 }

@@ -214,13 +214,16 @@ func TestExpNonPos(t *testing.T) {
 }
 
 func TestSumExp(t *testing.T) {
-	row := []float32{0, -1, -2.5, -700, -800, float32(math.Inf(-1)), -0.001}
-	want := 0.0
-	for _, x := range row {
-		want += expNonPos(float64(x))
-	}
-	if got := sumExp(row, 0); got != want {
-		t.Errorf("sumExp = %v, expNonPos sum %v", got, want)
+	for _, row := range [][]float32{
+		{}, {0}, {0, -1}, {0, -1, -2.5}, {-700, -800, float32(math.Inf(-1)), -0.001, 0, -3, -707.9, -708.1},
+	} {
+		want := 0.0
+		for _, x := range row {
+			want += math.Exp(float64(x))
+		}
+		if got := sumExp(row, 0); math.Abs(got-want) > 0x1p-51*want {
+			t.Errorf("sumExp(%v) = %v, want %v", row, got, want)
+		}
 	}
 }
 
