@@ -64,6 +64,7 @@ func (b *beamBuffers) grow(beam, maxLength int) {
 //     its length (generated tokens, EOS included); on a tie, the one
 //     finished first.
 //
+// The sampling options are ignored. The Stepper is Reset with Beam slots.
 // Only the best Beam + (live hypotheses) candidates can be walked, so each
 // step keeps just those while it scans the logits, in one pass per
 // hypothesis after the log-softmax normaliser's.

@@ -5,7 +5,9 @@
 //
 // Each function decodes one sequence (one row of a batch); Pad lays the
 // results of a batch out as the `[B, max_length]` tokens and `[B]` lengths
-// of the output. Scores are sums of log-softmax values computed in float64.
+// of the output. Scores are sums of log-softmax values computed in float64,
+// with the same bits on every GOARCH, so that the same logits give the same
+// tokens, ties included, everywhere.
 package generate
 
 import (
