@@ -3,7 +3,10 @@ package generate
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // benchStepper stands in for a model: each slot's logits are one of a few
@@ -43,23 +46,31 @@ func (s *benchStepper) Step(tokens []int32, logits []float32) error {
 
 // BenchmarkBeamStep measures beam search's own work per step (log-softmax
 // of every live row, candidate selection, history bookkeeping) for
-// V=32000 and beam 3, with a stand-in model that only copies logits.
+// V=32000 and beam 3, with a stand-in model that only copies logits, on
+// the calling goroutine and on a Pool of GOMAXPROCS workers.
 func BenchmarkBeamStep(b *testing.B) {
 	const v, steps = 32000, 32
-	st := newBenchStepper(v)
-	o := Options{BOS: 1, EOS: 0, MaxLength: steps, Beam: 3}
-	var buf Buffers
-	if _, err := Beam(st, o, &buf); err != nil {
-		b.Fatal(err)
+	for _, pool := range []struct {
+		name string
+		pool *parallel.Pool
+	}{{"no pool", nil}, {"pool", parallel.New(0)}} {
+		b.Run(pool.name, func(b *testing.B) {
+			st := newBenchStepper(v)
+			o := Options{BOS: 1, EOS: 0, MaxLength: steps, Beam: 3}
+			buf := Buffers{Pool: pool.pool}
+			if _, err := Beam(st, o, &buf); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := Beam(st, o, &buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
+		})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Beam(st, o, &buf); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
 }
 
 // BenchmarkGreedyStep is BenchmarkBeamStep for greedy decoding.
@@ -110,7 +121,8 @@ func TestNoAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts are checked in the full run")
 	}
-	row := make([]float32, 1000)
+	row := make([]float32, 9000)
+	pool := parallel.New(3)
 	for i := range row {
 		row[i] = float32(math.Sin(float64(i)))
 	}
@@ -124,8 +136,13 @@ func TestNoAllocs(t *testing.T) {
 		{"sample", Sample, Options{BOS: 1, EOS: 0, MaxLength: 16, TopK: 40, TopP: 0.9, Seed: 3}},
 		{"sample, top-p only", Sample, Options{BOS: 1, EOS: 0, MaxLength: 16, TopP: 0.95, Seed: 3}},
 		{"beam", Beam, Options{BOS: 1, EOS: 0, MaxLength: 16, Beam: 4}},
+		{"beam on a pool", Beam, Options{BOS: 1, EOS: 0, MaxLength: 16, Beam: 4}},
+		{"greedy on a pool", Greedy, Options{BOS: 1, EOS: 0, MaxLength: 16}},
 	} {
 		var buf Buffers
+		if strings.HasSuffix(tc.name, "on a pool") {
+			buf.Pool = pool
+		}
 		allocs := testing.AllocsPerRun(5, func() {
 			if _, err := tc.alg(st, tc.o, &buf); err != nil {
 				t.Fatal(err)

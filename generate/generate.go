@@ -13,7 +13,8 @@ package generate
 import (
 	"errors"
 	"fmt"
-	"math"
+
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // Stepper is an incremental decoder for one sequence set (one batch row):
@@ -85,6 +86,13 @@ type Result struct {
 // allocates aside). A nil *Buffers is allowed: each call then allocates
 // its own. A Buffers must not be used by two calls at once.
 type Buffers struct {
+	// Pool, when not nil, runs each step's scan of the logits (the
+	// log-softmax normalisers and Beam's candidate selection) in parts of
+	// 4096 logits on its workers. Results are the same bits with or
+	// without it.
+	Pool *parallel.Pool
+
+	work    stepWork
 	logits  []float32 // [slots * V]
 	tokens  []int32   // the next Step's tokens, [slots]
 	out     []int32   // the result's tokens, [MaxLength]
@@ -144,28 +152,6 @@ func check(s Stepper, o Options) (int, error) {
 		return 0, fmt.Errorf("generate: Beam %d is negative", o.Beam)
 	}
 	return v, nil
-}
-
-// rowStats returns the index of the largest logit (the lowest index on
-// ties), the largest logit m and log(sum(exp(x - m))), so that the
-// log-softmax of x is (x - m) - logSum. It fails on NaN, +Inf or a row
-// that is all -Inf.
-func rowStats(row []float32) (arg int, m, logSum float64, err error) {
-	best := float32(math.Inf(-1))
-	arg = -1
-	nan := false
-	for i, x := range row {
-		if x > best {
-			best, arg = x, i
-		} else if x != x {
-			nan = true
-		}
-	}
-	if nan || arg < 0 || math.IsInf(float64(best), 1) {
-		return 0, 0, 0, ErrNonFinite
-	}
-	m = float64(best)
-	return arg, m, logAtLeast1(sumExp(row, m)), nil
 }
 
 // logProb is the log-softmax of x for a row with rowStats m and logSum.
