@@ -63,8 +63,8 @@ func (b *beamBuffers) grow(beam, maxLength int) {
 //
 // The sampling options are ignored. The Stepper is Reset with Beam slots.
 // Only the best Beam + (live hypotheses) candidates can be walked, so each
-// step keeps just those while it scans the logits, in one pass per
-// hypothesis after the log-softmax normaliser's.
+// step keeps just those while it scans the logits, after the log-softmax
+// normalisers, in parts of 4096 logits (on Buffers.Pool when set).
 func Beam(s Stepper, o Options, buf *Buffers) (Result, error) {
 	v, err := check(s, o)
 	if err != nil {
