@@ -137,17 +137,22 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 	matmulTasks.Put(t)
 }
 
-// Blocking. kcMax bounds the K chunk so that a chunk of A (m x kc) stays in
-// L2 while every panel of a column block streams past it; K up to kcSingle
-// runs as one chunk (small products gain nothing from splitting K). mcMax
-// bounds the rows a unit of work holds, ncPanels the panels of a column
-// block. Chunk boundaries depend only on K, and a float32 accumulator stored
-// to C and loaded back is unchanged, so blocking never changes a result.
+// Blocking. A K chunk of kcMax rows keeps a chunk of A (m x kc) in L2
+// while every panel of a column block streams past it, and one panel's chunk
+// (kc x nr floats: 48 KiB at nr = 32) near L1. mcMax bounds the rows of a
+// unit of work; a column block holds about 128 columns, at least 4 panels
+// so that the small-M kernels can take 4 panels at once. Chunk boundaries
+// depend only on K, and a float32 accumulator stored to C and loaded back
+// is unchanged, so blocking never changes a result.
+//
+// A product of fewer than parallelMinFlops runs on the caller: waking a
+// worker and waiting for it costs about 1.5 us (parallel.BenchmarkRun),
+// and 2^20 flops take 5 to 7 us on one core at 150 to 200 GFLOP/s, the
+// smallest size at which the split can win back its cost.
 const (
 	kcMax            = 384
-	kcSingle         = 512
 	mcMax            = 192
-	parallelMinFlops = 1 << 18 // measured: below this the wake-up costs more than it saves
+	parallelMinFlops = 1 << 20
 )
 
 // matmulTask is one product cut into units of (row block, column block);
@@ -174,15 +179,16 @@ func (t *matmulTask) plan(p *PackedWeights, c, a []float32, m int, act Activatio
 	t.mc = (m + t.nmc - 1) / t.nmc
 	t.nmc = (m + t.mc - 1) / t.mc
 	np := (p.n + nr - 1) / nr
-	// Column blocks of about 128 columns, fewer when that leaves threads idle.
-	t.ncp = max(1, 128/nr)
+	// Column blocks of about 128 columns, narrower (down to 4 panels) when
+	// that leaves threads idle.
+	t.ncp = max(4, 128/nr)
 	if want := 4 * threads; threads > 1 && t.nmc*((np+t.ncp-1)/t.ncp) < want {
-		t.ncp = max(1, np*t.nmc/want)
+		t.ncp = max(4, np*t.nmc/want)
 	}
 	t.nnc = (np + t.ncp - 1) / t.ncp
 	t.units = t.nmc * t.nnc
 	t.chunks, t.kc = 1, p.k
-	if p.k > kcSingle {
+	if p.k > kcMax {
 		t.chunks = (p.k + kcMax - 1) / kcMax
 		t.kc = (p.k + t.chunks - 1) / t.chunks
 	}
