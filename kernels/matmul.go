@@ -114,9 +114,18 @@ func (p *PackedWeights) MatMul(c, a []float32, m int, act Activation) {
 // so the output is bit-identical for 1 and N threads. A product too small to
 // gain from threads runs on the calling goroutine. It allocates nothing.
 func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m int, act Activation) {
-	if m < 0 || len(a) < m*p.k || len(c) < m*p.n {
-		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d, len(C)=%d",
-			m, p.k, p.n, len(a), len(c)))
+	p.MatMulStrided(pool, c, p.n, a, p.k, m, act)
+}
+
+// MatMulStrided is MatMulParallel for matrices whose rows are not packed
+// without gaps: row i of A starts at a[i*lda] (lda >= K) and row i of C at
+// c[i*ldc] (ldc >= N). The values between rows are neither read (A) nor
+// written (C), so C may be a column range of a wider matrix. It panics if
+// m < 0, a stride is too small or a slice too short.
+func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
+	if m < 0 || lda < p.k || ldc < p.n || m > 0 && (len(a) < (m-1)*lda+p.k || len(c) < (m-1)*ldc+p.n) {
+		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d (lda %d), len(C)=%d (ldc %d)",
+			m, p.k, p.n, len(a), lda, len(c), ldc))
 	}
 	if act > ActSigmoid {
 		panic("kernels: MatMul: unknown activation " + act.String())
@@ -126,6 +135,7 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 	}
 	t := matmulTasks.Get().(*matmulTask)
 	t.plan(p, c, a, m, act, pool.Threads())
+	t.lda, t.ldc = lda, ldc
 	if pool.Threads() == 1 || t.units == 1 || 2*m*p.k*p.n < parallelMinFlops {
 		for u := 0; u < t.units; u++ {
 			t.Do(u)
@@ -160,6 +170,7 @@ const (
 type matmulTask struct {
 	p          *PackedWeights
 	c, a       []float32
+	lda, ldc   int // floats between rows of A and of C
 	m          int
 	act        Activation
 	mc, nmc    int // rows per row block, number of row blocks
@@ -206,7 +217,7 @@ func (t *matmulTask) Do(u int) {
 	c0, c1 := q0*nr, min(q1*nr, n)
 	if k == 0 {
 		for i := i0; i < i0+rows; i++ {
-			copy(t.c[i*n+c0:i*n+c1], p.bias[c0:c1])
+			copy(t.c[i*t.ldc+c0:i*t.ldc+c1], p.bias[c0:c1])
 		}
 	}
 	mr := p.kern.mrMax
@@ -214,12 +225,12 @@ func (t *matmulTask) Do(u int) {
 	for k0 := 0; k0 < k; k0 += t.kc {
 		kc := min(t.kc, k-k0)
 		g := gemmArgs{
-			a:          unsafe.Pointer(&t.a[i0*k+k0]),
-			lda:        uintptr(4 * k),
+			a:          unsafe.Pointer(&t.a[i0*t.lda+k0]),
+			lda:        uintptr(4 * t.lda),
 			b:          unsafe.Pointer(&p.panels[q0*k*nr+k0*nr]),
 			ldb:        uintptr(4 * k * nr),
-			c:          unsafe.Pointer(&t.c[i0*n+c0]),
-			ldc:        uintptr(4 * n),
+			c:          unsafe.Pointer(&t.c[i0*t.ldc+c0]),
+			ldc:        uintptr(4 * t.ldc),
 			bias:       unsafe.Pointer(&p.bias[c0]),
 			m:          rows,
 			mr:         mr,
@@ -232,7 +243,7 @@ func (t *matmulTask) Do(u int) {
 	}
 	if t.act != ActNone {
 		for i := i0; i < i0+rows; i++ {
-			row := t.c[i*n+c0 : i*n+c1]
+			row := t.c[i*t.ldc+c0 : i*t.ldc+c1]
 			t.act.Apply(row, row)
 		}
 	}
