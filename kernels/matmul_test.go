@@ -61,6 +61,11 @@ func matmulCases(short bool) []matmulCase {
 	for act := kernels.ActNone; act <= kernels.ActSigmoid; act++ {
 		cs = append(cs, matmulCase{13, 40, 70, false, true, act}, matmulCase{3, 9, 16, true, true, act})
 	}
+	// One to three rows over many full panels and K chunks: the kernels'
+	// several-panels-at-once path, starting from the bias and from C.
+	cs = append(cs, matmulCase{1, 768, 260, true, true, kernels.ActNone},
+		matmulCase{2, 400, 129, false, false, kernels.ActSiLU},
+		matmulCase{3, 777, 256, false, true, kernels.ActNone})
 	if !short {
 		cs = append(cs, matmulCase{197, 768, 65, true, true, kernels.ActGELU}, matmulCase{16, 768, 768, false, true, kernels.ActNone})
 	}
@@ -232,7 +237,7 @@ func TestMatMulChecks(t *testing.T) {
 // TestMatMulAllocs checks that a product allocates nothing, threaded or not.
 func TestMatMulAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("allocation counts are not meaningful under -race")
+		t.Skip("allocation counts are not meaningful under -race (CI runs it with -short)")
 	}
 	pool := parallel.New(2)
 	defer pool.Close()

@@ -61,7 +61,7 @@ func TestRunConcurrent(t *testing.T) {
 // TestRunAllocs checks that a run allocates nothing.
 func TestRunAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("allocation counts are not meaningful under -race")
+		t.Skip("allocation counts are not meaningful under -race (CI runs it with -short)")
 	}
 	p := New(2)
 	defer p.Close()
