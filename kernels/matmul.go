@@ -155,14 +155,15 @@ func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int,
 // depend only on K, and a float32 accumulator stored to C and loaded back
 // is unchanged, so blocking never changes a result.
 //
-// A product of fewer than parallelMinFlops runs on the caller: waking a
-// worker and waiting for it costs about 1.5 us (parallel.BenchmarkRun),
-// and 2^20 flops take 5 to 7 us on one core at 150 to 200 GFLOP/s, the
-// smallest size at which the split can win back its cost.
+// A product of fewer than parallelMinFlops runs on the caller. Waking a
+// worker and waiting for it costs about 1.5 us (parallel.BenchmarkRun);
+// measured on 2 cores (best of repeated runs, no threshold), 2 threads
+// gained 1.18x at 2^17 flops (1x256x256), 1.16x to 1.64x at 2^19
+// (4x256x256, 1x512x512): 2^18 is where the split starts to pay reliably.
 const (
 	kcMax            = 384
 	mcMax            = 192
-	parallelMinFlops = 1 << 20
+	parallelMinFlops = 1 << 18
 )
 
 // matmulTask is one product cut into units of (row block, column block);
