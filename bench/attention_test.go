@@ -1,13 +1,25 @@
-// Package bench holds the kernel benchmarks that bench/README.md records.
 package bench
 
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/vlmrt/vlmrt/internal/leveltest"
 	"github.com/vlmrt/vlmrt/kernels"
 )
+
+// timeCPU runs f b.N times and reports, beside the wall clock, the
+// process's CPU time per call ("cpu-us/op"), the steadier of the two on a
+// shared machine.
+func timeCPU(b *testing.B, f func()) {
+	start := processCPU()
+	for b.Loop() {
+		f()
+	}
+	used := processCPU() - start
+	b.ReportMetric(float64(used)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
+}
 
 // randRows returns n random values in [-1, 1).
 func randRows(rng *rand.Rand, n int) []float32 {
@@ -28,9 +40,7 @@ func benchAttention(b *testing.B, queries, keys int, tiled bool) {
 		a := kernels.Attention{Queries: queries, Keys: keys, Heads: heads, HeadDim: dh, Tiled: tiled}
 		scratch := make([]float32, a.ScratchLen())
 		b.ReportAllocs()
-		for b.Loop() {
-			a.Run(out, q, k, v, scratch)
-		}
+		timeCPU(b, func() { a.Run(out, q, k, v, scratch) })
 	})
 }
 
@@ -39,3 +49,6 @@ func BenchmarkAttention16x197(b *testing.B)      { benchAttention(b, 16, 197, fa
 func BenchmarkAttention64x577(b *testing.B)      { benchAttention(b, 64, 577, false) }
 func BenchmarkAttention64x577Tiled(b *testing.B) { benchAttention(b, 64, 577, true) }
 func BenchmarkAttentionDecode1x197(b *testing.B) { benchAttention(b, 1, 197, false) }
+
+// The decode step of a flash-type head against a 577-token memory.
+func BenchmarkAttentionDecode1x577Tiled(b *testing.B) { benchAttention(b, 1, 577, true) }

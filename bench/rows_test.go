@@ -14,9 +14,7 @@ func BenchmarkLayerNorm64x768(b *testing.B) {
 	dst := make([]float32, len(x))
 	leveltest.ForEachB(b, func(b *testing.B) {
 		b.SetBytes(int64(8 * len(x)))
-		for b.Loop() {
-			kernels.LayerNorm(dst, x, gamma, beta, 1e-6)
-		}
+		timeCPU(b, func() { kernels.LayerNorm(dst, x, gamma, beta, 1e-6) })
 	})
 }
 
@@ -26,9 +24,7 @@ func BenchmarkSoftmax192x197(b *testing.B) {
 	dst := make([]float32, len(x))
 	leveltest.ForEachB(b, func(b *testing.B) {
 		b.SetBytes(int64(8 * len(x)))
-		for b.Loop() {
-			kernels.Softmax(dst, x, 197)
-		}
+		timeCPU(b, func() { kernels.Softmax(dst, x, 197) })
 	})
 }
 
@@ -41,9 +37,7 @@ func benchElementwise(b *testing.B, f func(dst, x []float32)) {
 	dst := make([]float32, len(x))
 	leveltest.ForEachB(b, func(b *testing.B) {
 		b.SetBytes(int64(8 * len(x)))
-		for b.Loop() {
-			f(dst, x)
-		}
+		timeCPU(b, func() { f(dst, x) })
 	})
 }
 
