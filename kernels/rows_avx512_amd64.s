@@ -48,6 +48,23 @@
 	VFMADD231PS q, r2, x; \
 	VSCALEFPS n, x, x
 
+// EXPNC512 is EXP512 without the clamps, for arguments known to lie in
+// [-110, 1] (GELU's): VSCALEFPS alone takes care of the underflow there.
+#define EXPNC512(x, n, q, r2) \
+	VMULPS Z20, x, n; \
+	VRNDSCALEPS $0, n, n; \
+	VFMADD231PS Z21, n, x; \
+	VFMADD231PS Z22, n, x; \
+	VMOVAPS Z23, q; \
+	VFMADD213PS Z24, x, q; \
+	VFMADD213PS Z25, x, q; \
+	VFMADD213PS Z26, x, q; \
+	VFMADD213PS Z27, x, q; \
+	VMULPS x, x, r2; \
+	VADDPS Z28, x, x; \
+	VFMADD231PS q, r2, x; \
+	VSCALEFPS n, x, x
+
 // SIGMOID512 sets x = 1/(1+exp(-x)); Z31 holds the sign mask.
 #define SIGMOID512(x, n, q, r2) \
 	VXORPS Z31, x, x; \
@@ -149,7 +166,7 @@ silu_done:
 // GELU512 sets x = 0.5 x (1 + erf(x/sqrt2)) computed as 0.5 x phi where
 // phi = erfc(t) for x < 0 and 2 - erfc(t) otherwise, t = |x|/sqrt2; so
 // the negative side keeps its relative accuracy. Z12-Z17 hold 0.5, 1/sqrt2,
-// 2, 10, the |x| mask and 14.5; the erfc coefficients are broadcast from
+// 2, (unused), the |x| mask and 14.5 (so t <= 10.25, inside P's fit); the erfc coefficients are broadcast from
 // memory. With a = min(|x|, 14.5): h + l = a*a/2 exactly (Z10, Z11), s =
 // P(u) - h and its rounding error e = P - (s + h) (Fast2Sum, |h| >= |P|
 // where it matters), so erfc(t) = u exp(s)
@@ -162,7 +179,6 @@ silu_done:
 	VANDPS Z16, x, Z10; \
 	VMINPS Z10, Z17, Z10; \
 	VMULPS Z13, Z10, t; \
-	VMINPS t, Z15, t; \
 	VMOVAPS Z28, q; \
 	VFMADD231PS Z12, t, q; \
 	VRCP14PS q, u; \
@@ -189,7 +205,7 @@ silu_done:
 	VADDPS t, q, Z10; \
 	VSUBPS Z10, p, p; \
 	VFNMADD231PS Z12, Z11, p; \
-	EXP512(q, n, r2, Z10); \
+	EXPNC512(q, n, r2, Z10); \
 	VMULPS u, q, q; \
 	VFMADD231PS p, q, q; \
 	VPMOVD2M x, K2; \
