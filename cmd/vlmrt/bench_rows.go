@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -18,12 +17,12 @@ import (
 
 func init() {
 	benchKernels["attention"] = command{"attention: 12 heads x 64, 16x197, 64x577 (plain and tiled), decode 1x197 and 1x577 tiled", benchAttentionCmd}
-	benchKernels["layernorm"] = command{"LayerNorm over [64, 768]", rowBench(benchLayerNorm)}
-	benchKernels["softmax"] = command{"softmax over [192, 197]", rowBench(benchSoftmax)}
-	benchKernels["gelu"] = command{"GELU over 64 x 3072", rowBench(elementwiseBench("gelu", kernels.GELU))}
-	benchKernels["silu"] = command{"SiLU over 64 x 3072", rowBench(elementwiseBench("silu", kernels.SiLU))}
-	benchKernels["sigmoid"] = command{"sigmoid over 64 x 3072", rowBench(elementwiseBench("sigmoid", kernels.Sigmoid))}
-	benchKernels["rows"] = command{"every row kernel benchmark", rowBench(benchLayerNorm, benchSoftmax,
+	benchKernels["layernorm"] = command{"LayerNorm over [64, 768]", rowBench("layernorm", benchLayerNorm)}
+	benchKernels["softmax"] = command{"softmax over [192, 197]", rowBench("softmax", benchSoftmax)}
+	benchKernels["gelu"] = command{"GELU over 64 x 3072", rowBench("gelu", elementwiseBench("gelu", kernels.GELU))}
+	benchKernels["silu"] = command{"SiLU over 64 x 3072", rowBench("silu", elementwiseBench("silu", kernels.SiLU))}
+	benchKernels["sigmoid"] = command{"sigmoid over 64 x 3072", rowBench("sigmoid", elementwiseBench("sigmoid", kernels.Sigmoid))}
+	benchKernels["rows"] = command{"every row kernel benchmark", rowBench("rows", benchLayerNorm, benchSoftmax,
 		elementwiseBench("gelu", kernels.GELU), elementwiseBench("silu", kernels.SiLU),
 		elementwiseBench("sigmoid", kernels.Sigmoid), elementwiseBench("add", func(dst, x []float32) { kernels.Add(dst, x, x) }))}
 }
@@ -35,25 +34,28 @@ type benchOptions struct {
 }
 
 func parseBenchFlags(name string, args []string) (benchOptions, error) {
-	fs := flag.NewFlagSet("bench "+name, flag.ContinueOnError)
-	level := fs.String("level", "", "kernel level to measure (generic, avx2, avx512, neon); default: the active one, \"all\": every supported level")
-	reps := fs.Int("reps", 15, "timed batches; the minimum is reported")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("bench " + name)
+	isa := fs.String("isa", "", "kernel level (generic, avx2, avx512, neon; default: the active one; all: every level the CPU has)")
+	reps := fs.Int("reps", 15, "timed batches; the least time per call is printed")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return benchOptions{}, fmt.Errorf("%w (usage: vlmrt bench %s [--isa L|all] [--reps N])", err, name)
+	}
+	if err := kernels.EnvError(); err != nil {
 		return benchOptions{}, err
 	}
 	o := benchOptions{reps: max(*reps, 1)}
-	switch *level {
+	switch *isa {
 	case "":
 		o.levels = []kernels.Level{kernels.Active()}
 	case "all":
 		o.levels = kernels.Levels()
 	default:
-		l, err := kernels.ParseLevel(*level)
+		l, err := kernels.ParseLevel(*isa)
 		if err != nil {
-			return o, fmt.Errorf("--level: %w", err)
+			return o, fmt.Errorf("--isa: %w", err)
 		}
 		if !l.Supported() {
-			return o, fmt.Errorf("--level %s: %w", l, kernels.ErrUnsupportedLevel)
+			return o, fmt.Errorf("--isa %s: %w", l, kernels.ErrUnsupportedLevel)
 		}
 		o.levels = []kernels.Level{l}
 	}
@@ -144,9 +146,9 @@ func benchAttentionCmd(args []string, w io.Writer) error {
 }
 
 // rowBench is the command running the given row benchmarks.
-func rowBench(benches ...func(o benchOptions, w io.Writer, prefix string)) func([]string, io.Writer) error {
+func rowBench(name string, benches ...func(o benchOptions, w io.Writer, prefix string)) func([]string, io.Writer) error {
 	return func(args []string, w io.Writer) error {
-		o, err := parseBenchFlags("rows", args)
+		o, err := parseBenchFlags(name, args)
 		if err != nil {
 			return err
 		}
