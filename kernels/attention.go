@@ -20,6 +20,28 @@ const (
 // projection rows (SPEC.md 3.1): head h of a row owns the values
 // [h*HeadDim, (h+1)*HeadDim) of that row of Q, K and V, and writes the same
 // range of its output row. A zero stride means Heads*HeadDim.
+//
+// Mask, when not nil, holds Keys values shared by every query or
+// Queries*Keys values, one row per query: 1 keeps a key, 0 blocks it. A
+// query that keeps no key keeps every key, as the reference's additive -1e9
+// mask does; a blocked key otherwise gets no weight (exp(-1e9 - max) is 0
+// in float32 too).
+//
+// The decode step is Queries 1 (or a few new rows) against Keys cached
+// rows: point k and v at the cache, with KStride and VStride its row
+// stride, and set Causal, under which query i sees the keys up to i +
+// Keys - Queries (the cached ones and the new rows up to its own).
+//
+// How it runs: with softmax and at least 4 queries, at levels with vector
+// kernels, a block of queries (16 lanes on AVX-512, 8 on AVX2) is
+// transposed and scored against a tile of 64 keys at a time, the scores
+// held transposed (key-major, one vector of queries per key) so that the
+// scores, an online softmax step and P*V are all plain vector loops with
+// no horizontal sums; the full score matrix is never held, whether or not
+// Tiled is set. Otherwise (decode, sparsemax) each query row is scored
+// against every key in one call (dot products of 4 keys at a time), and
+// P*V is one call summing the value rows; Tiled then bounds the held scores
+// to 128 keys with an online softmax.
 type Attention struct {
 	Queries, Keys  int // rows of Q (and of the output), rows of K and V
 	Heads, HeadDim int
@@ -35,11 +57,6 @@ type Attention struct {
 
 	task attentionTask // RunParallel's task, kept here so that it allocates nothing
 }
-
-// Mask, when not nil, holds Keys values shared by every query or
-// Queries*Keys values, one row per query: 1 keeps a key, 0 blocks it. A
-// query that keeps no key keeps every key, as the reference's additive -1e9
-// mask does.
 
 func (a *Attention) strides() (qs, ks, vs, os int) {
 	w := a.Heads * a.HeadDim
