@@ -256,8 +256,9 @@ col_expdone:
 // sum_j st[j*16 + a] * v[j*vs + d]. Register plan: per group of 64 dims
 // (masks K1-K4 for its four 16-lane chunks), Z0-Z15 accumulate 4 queries x
 // 4 chunks, Z16-Z19 hold the 4 chunks of a value row, Z20-Z23 the 4
-// broadcast probabilities of key j, Z24-Z27 the 4 rescale factors: 8 loads
-// per 16 FMAs.
+// broadcast probabilities of key j: 8 loads per 16 FMAs. Keys go two at a
+// time, the second in Z24-Z31 (Z24-Z27 first hold the 4 rescale factors,
+// broadcast again for each group).
 TEXT ·pv4AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ PA_O(R13), DI
