@@ -33,7 +33,7 @@ const (
 // Keys - Queries (the cached ones and the new rows up to its own).
 //
 // How it runs: with softmax and at least 4 queries, at levels with vector
-// kernels, a block of queries (16 lanes on AVX-512, 8 on AVX2) is
+// kernels, a block of queries (32 or 16 lanes on AVX-512, 8 on AVX2) is
 // transposed and scored against a tile of 64 keys at a time, the scores
 // held transposed (key-major, one vector of queries per key) so that the
 // scores, an online softmax step and P*V are all plain vector loops with
@@ -101,7 +101,7 @@ const attentionTile = 128
 
 // maxQueryBlock bounds rowKernels.queryBlock at every level; ScratchLen
 // assumes it.
-const maxQueryBlock = 16
+const maxQueryBlock = 32
 
 // minBlockQueries is the fewest queries for which the blocked kernels pay:
 // below it (the decode step) the row path's dot products waste no lanes.
@@ -200,8 +200,13 @@ func (a *Attention) keeps(i int) (mask []float32, limit int) {
 
 func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
 	if qb := rowImpl.queryBlock; qb > 0 && a.Probability == ProbSoftmax && a.Queries >= minBlockQueries {
-		for i0 := 0; i0 < a.Queries; i0 += qb {
-			a.blockedHead(h, i0, min(qb, a.Queries-i0), qb, out, q, k, v, scratch)
+		for i0 := 0; i0 < a.Queries; {
+			b := qb
+			if rowImpl.halfBlock && a.Queries-i0 <= qb/2 {
+				b = qb / 2
+			}
+			a.blockedHead(h, i0, min(b, a.Queries-i0), b, out, q, k, v, scratch)
+			i0 += b
 		}
 		return
 	}

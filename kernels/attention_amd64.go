@@ -16,14 +16,17 @@ type scoresArgs struct {
 }
 
 type colsArgs struct {
-	st  *float32
-	nk  int
-	mlc *float32
+	st     *float32
+	nk     int
+	mlc    *float32
+	stride int // bytes between st rows (AVX-512 only)
+	lanes  int // the block's lanes: l is at mlc[lanes], c at mlc[2*lanes] (AVX-512 only)
 }
 
 type pvArgs struct {
 	o, st, v, c *float32
 	nk, dh, vs  int
+	stStride    int // bytes between st rows (AVX-512 only)
 }
 
 type dotRowsArgs struct {
@@ -33,9 +36,10 @@ type dotRowsArgs struct {
 }
 
 type gatherArgs struct {
-	qt, q  *float32
-	idx    *int32
-	nq, dh int
+	qt, q    *float32
+	idx      *int32
+	nq, dh   int
+	qtStride int // bytes between qt rows (AVX-512 only)
 }
 
 type axpyRowsArgs struct {
@@ -45,6 +49,9 @@ type axpyRowsArgs struct {
 
 //go:noescape
 func scoresT16AVX512(a *scoresArgs)
+
+//go:noescape
+func scoresT32AVX512(a *scoresArgs)
 
 //go:noescape
 func softmaxCols16AVX512(a *colsArgs)
@@ -58,31 +65,44 @@ func dotRowsAVX512(a *dotRowsArgs)
 //go:noescape
 func axpyRowsAVX512(a *axpyRowsArgs)
 
+// The AVX-512 wrappers take blocks of 16 or 32 queries (qb, from the
+// slices' lengths): 32 lanes are two vectors, which the score kernel uses
+// to halve its loads per FMA, and the other kernels take as two halves.
+
 func scoresTAVX512(st, qt, k []float32, nk, dh, ks int, scale float32) {
 	if nk == 0 {
 		return
 	}
-	_, _, _ = st[nk*16-1], qt[dh*16-1], k[(nk-1)*ks+dh-1]
+	qb := len(qt) / dh
+	_, _, _ = st[nk*qb-1], qt[dh*qb-1], k[(nk-1)*ks+dh-1]
 	a := scoresArgs{&st[0], &qt[0], &k[0], nk, dh, ks, scale}
-	scoresT16AVX512(&a)
+	if qb == 32 {
+		scoresT32AVX512(&a)
+	} else {
+		scoresT16AVX512(&a)
+	}
 }
 
 func softmaxColsAVX512(st []float32, nk int, mlc []float32) {
 	if nk == 0 {
 		return
 	}
-	_, _ = st[nk*16-1], mlc[47]
-	a := colsArgs{&st[0], nk, &mlc[0]}
-	softmaxCols16AVX512(&a)
+	qb := len(mlc) / 3
+	_ = st[nk*qb-1]
+	for half := 0; half < qb; half += 16 {
+		a := colsArgs{&st[half], nk, &mlc[half], qb * 4, qb}
+		softmaxCols16AVX512(&a)
+	}
 }
 
 func pvTAVX512(o, st, v, c []float32, nk, dh, vs int) {
 	if nk == 0 {
 		return
 	}
-	_, _, _, _ = o[16*dh-1], st[nk*16-1], v[(nk-1)*vs+dh-1], c[15]
-	for q := 0; q < 16; q += 4 {
-		a := pvArgs{&o[q*dh], &st[q], &v[0], &c[q], nk, dh, vs}
+	qb := len(c)
+	_, _, _ = o[qb*dh-1], st[nk*qb-1], v[(nk-1)*vs+dh-1]
+	for q := 0; q < qb; q += 4 {
+		a := pvArgs{&o[q*dh], &st[q], &v[0], &c[q], nk, dh, vs, qb * 4}
 		pv4AVX512(&a)
 	}
 }
@@ -138,7 +158,7 @@ func softmaxColsAVX2(st []float32, nk int, mlc []float32) {
 		return
 	}
 	_, _ = st[nk*8-1], mlc[23]
-	a := colsArgs{&st[0], nk, &mlc[0]}
+	a := colsArgs{st: &st[0], nk: nk, mlc: &mlc[0]}
 	softmaxCols8AVX2(&a)
 }
 
@@ -151,7 +171,7 @@ func pvTAVX2(o, st, v, c []float32, nk, dh, vs int) {
 	_, _, _, _ = o[8*dh-1], st[nk*8-1], v[(nk-1)*vs+dh-1], c[7]
 	if dh >= 16 {
 		for q := 0; q < 8; q += 4 {
-			a := pvArgs{&o[q*dh], &st[q], &v[0], &c[q], nk, dh, vs}
+			a := pvArgs{&o[q*dh], &st[q], &v[0], &c[q], nk, dh, vs, 32}
 			pv4AVX2(&a)
 		}
 	}
@@ -194,25 +214,43 @@ func gatherT16AVX512(a *gatherArgs)
 //go:noescape
 func gatherT8AVX2(a *gatherArgs)
 
-func gatherTAVX512(qt, q []float32, nq, dh, qs int) { gatherTAsm(qt, q, nq, dh, qs, 16) }
-
-func gatherTAVX2(qt, q []float32, nq, dh, qs int) { gatherTAsm(qt, q, nq, dh, qs, 8) }
-
-// gatherTAsm checks the extents and builds the row offsets (which must fit
-// int32, as the gathers' indices do) for the transposing kernel of qb
-// lanes (a direct call, so that the offsets stay on the stack).
-func gatherTAsm(qt, q []float32, nq, dh, qs, qb int) {
-	if nq == 0 || (nq-1)*qs+dh > math.MaxInt32 {
+func gatherTAVX512(qt, q []float32, nq, dh, qs int) {
+	qb := len(qt) / dh
+	if (nq-1)*qs+dh > math.MaxInt32 {
 		gatherTGeneric(qt, q, nq, dh, qs)
 		return
 	}
-	_, _ = qt[dh*qb-1], q[(nq-1)*qs+dh-1]
+	_ = qt[dh*qb-1]
+	for half := 0; half < qb; half += 16 {
+		n := min(max(nq-half, 0), 16)
+		src := q[:1]
+		if n > 0 {
+			src = q[half*qs : (half+n-1)*qs+dh]
+		}
+		gatherTAsm(qt[half:], src, n, dh, qs, qb*4, 16)
+	}
+}
+
+func gatherTAVX2(qt, q []float32, nq, dh, qs int) {
+	if (nq-1)*qs+dh > math.MaxInt32 {
+		gatherTGeneric(qt, q, nq, dh, qs)
+		return
+	}
+	_, _ = qt[dh*8-1], q[(nq-1)*qs+dh-1]
+	gatherTAsm(qt, q, nq, dh, qs, 32, 8)
+}
+
+// gatherTAsm builds the row offsets (which fit int32, as the gathers'
+// indices must: the callers check) and calls the transposing kernel of
+// lanes 16 or 8 directly, so that the offsets stay on the stack. nq may be
+// 0: the lanes are then zeroed.
+func gatherTAsm(qt, q []float32, nq, dh, qs, qtStride, lanes int) {
 	var idx [16]int32
 	for r := 0; r < nq; r++ {
 		idx[r] = int32(r * qs)
 	}
-	a := gatherArgs{&qt[0], &q[0], &idx[0], nq, dh}
-	if qb == 16 {
+	a := gatherArgs{&qt[0], &q[0], &idx[0], nq, dh, qtStride}
+	if lanes == 16 {
 		gatherT16AVX512(&a)
 	} else {
 		gatherT8AVX2(&a)

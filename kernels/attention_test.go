@@ -131,6 +131,8 @@ func attentionCases() []attentionCase {
 		{name: "dh tail 5x9 2x80 strided", queries: 5, keys: 9, heads: 2, d: 80, pad: 3},
 		{name: "dh 130 4x70", queries: 4, keys: 70, heads: 1, d: 130, pad: 1},
 		{name: "one key", queries: 6, keys: 1, heads: 2, d: 16},
+		{name: "blocks 33 = 32+1, 70 keys", queries: 33, keys: 70, heads: 2, d: 20, mask: "rows"},
+		{name: "blocks 40 = 32+8, causal", queries: 40, keys: 50, heads: 1, d: 64, causal: true, pad: 2},
 		{name: "causal 19x19", queries: 19, keys: 19, heads: 2, d: 24, causal: true},
 		{name: "causal decode 3x40 cache", queries: 3, keys: 40, heads: 2, d: 32, causal: true, pad: 5},
 		{name: "shared mask 7x23", queries: 7, keys: 23, heads: 2, d: 16, mask: "shared"},

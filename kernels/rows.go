@@ -29,11 +29,13 @@ type rowKernels struct {
 
 	// Attention inner kernels (attention_kernels.go). queryBlock is the
 	// number of queries the blocked kernels handle at once (the lanes of
-	// scoresT, softmaxCols and pvT); 0 makes attention use the row path
-	// (dotRows, axpyRows) only.
+	// scoresT, softmaxCols and pvT, which read it from their slices'
+	// lengths); 0 makes attention use the row path (dotRows, axpyRows)
+	// only.
 	dotRows     func(s, q, k []float32, ks int, scale float32)
 	axpyRows    func(o, p, v []float32, vs int)
 	queryBlock  int
+	halfBlock   bool // the blocked kernels also take queryBlock/2 lanes, for a short last block
 	gatherT     func(qt, q []float32, nq, dh, qs int)
 	scoresT     func(st, qt, k []float32, nk, dh, ks int, scale float32)
 	softmaxCols func(st []float32, nk int, mlc []float32)

@@ -44,7 +44,8 @@ func rowKernelsFor(l Level) rowKernels {
 		k.dot = dotAVX512
 		k.dotRows = dotRowsAVX512Go
 		k.axpyRows = axpyRowsAVX512Go
-		k.queryBlock = 16
+		k.queryBlock = 32
+		k.halfBlock = true
 		k.gatherT = gatherTAVX512
 		k.scoresT = scoresTAVX512
 		k.softmaxCols = softmaxColsAVX512
