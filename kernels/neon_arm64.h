@@ -42,3 +42,5 @@
 #define FMAXV_4S(d, n) WORD $(0x6E30F800 | ((n)<<5) | (d))
 // fmla vD.4s, vN.4s, vM.s[i] (by element; m is V0-V31, i is 0-3)
 #define FMLA_ELEM_4S(d, n, m, i) WORD $(0x4F801000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+// sshr vD.4s, vN.4s, #sh (arithmetic shift right of int32 lanes, sh 1-32)
+#define SSHR_4S(d, n, sh) WORD $(0x4F000400 | ((64-(sh))<<16) | ((n)<<5) | (d))

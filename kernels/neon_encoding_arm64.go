@@ -62,3 +62,6 @@ func neonProbeFMLAELEM2(dst, a, b *[4]float32)
 
 //go:noescape
 func neonProbeFMLAELEM3(dst, a, b *[4]float32)
+
+//go:noescape
+func neonProbeSSHR(dst, a, b *[4]float32)

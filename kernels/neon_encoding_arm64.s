@@ -123,3 +123,9 @@ TEXT ·neonProbeFMLAELEM3(SB), NOSPLIT, $0-24
 	PROBE_IN
 	VORR V3.B16, V3.B16, V29.B16; FMLA_ELEM_4S(29, 3, 17, 3)
 	PROBE_OUT
+
+// func neonProbeSSHR(dst, a, b *[4]float32)
+TEXT ·neonProbeSSHR(SB), NOSPLIT, $0-24
+	PROBE_IN
+	SSHR_4S(29, 17, 1)
+	PROBE_OUT

@@ -50,6 +50,7 @@ func TestNEONEncodings(t *testing.T) {
 		{"fcvtzs", neonProbeFCVTZS, lanes(func(_, y float32) float32 { return math.Float32frombits(uint32(int32(y))) })},
 		{"faddp s", neonProbeFADDP2, [4]float32{b[0] + b[1]}},
 		{"fmaxv", neonProbeFMAXV, [4]float32{max(b[0], b[1], b[2], b[3])}},
+		{"sshr #1", neonProbeSSHR, lanes(func(_, y float32) float32 { return math.Float32frombits(uint32(int32(math.Float32bits(y)) >> 1)) })},
 		{"fmla elem 0", neonProbeFMLAELEM0, fmlaElem(0)},
 		{"fmla elem 1", neonProbeFMLAELEM1, fmlaElem(1)},
 		{"fmla elem 2", neonProbeFMLAELEM2, fmlaElem(2)},

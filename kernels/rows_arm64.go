@@ -29,7 +29,7 @@ func rowKernelsFor(l Level) rowKernels {
 // rows_exp_arm64.s, in the order its broadcast loads read them (the
 // assembly names each register's constant).
 var neonMathConsts = [24]float32{
-	-87.3, 88.3, // clamp of exp's argument: e^x stays a normal float
+	-105, 89, // clamp of exp's argument: e^-105 rounds to 0, e^89 to +Inf
 	math.Log2E,
 	0.693359375, -2.12194440e-4, // ln 2 = high + low; high has 9 significant bits
 	// exp(r) = 1 + r + r^2 P(r), P highest degree first (Cephes expf)

@@ -11,7 +11,8 @@
 //           two a cycle, so eight independent chains keep both pipes busy).
 //   axpy:   V31 alpha in every lane, V0-V3 x, V4-V7 dst (16 floats a turn).
 //   add/mul: V0-V3 a, V4-V7 b (16 floats a turn).
-//   norms:  V16-V19 (sum) or V20-V23 (sum of squares) four accumulators,
+//   norms:  V16-V19 (sum) or V20-V23 (sum of squares) and V24-V27 (sum of
+//           deviations) four accumulators each,
 //           V17 the mean and V21 the reciprocal deviation in every lane.
 // Tails: whole vectors of 4 first, then a scalar loop of at most 3 values.
 // Sums are reduced in a fixed order (pairwise over the accumulators, then
@@ -284,10 +285,12 @@ lnmean:
 	FDIVS F30, F16, F17
 	VDUP  V17.S[0], V17.S4
 
-	// Pass 2: sum of (x - mean)^2 into V20-V23.
+	// Pass 2: sums of (x - mean)^2 into V20-V23 and of x - mean into
+	// V24-V27.
 	MOVD R1, R6
 	MOVD R5, R7
 	ZERO4(V20, V21, V22, V23)
+	ZERO4(V24, V25, V26, V27)
 	SUBS $16, R7
 	BLT  lnvar16done
 
@@ -297,6 +300,10 @@ lnvar16:
 	FSUB_4S(1, 1, 17)
 	FSUB_4S(2, 2, 17)
 	FSUB_4S(3, 3, 17)
+	FADD_4S(24, 24, 0)
+	FADD_4S(25, 25, 1)
+	FADD_4S(26, 26, 2)
+	FADD_4S(27, 27, 3)
 	VFMLA  V0.S4, V0.S4, V20.S4
 	VFMLA  V1.S4, V1.S4, V21.S4
 	VFMLA  V2.S4, V2.S4, V22.S4
@@ -312,22 +319,33 @@ lnvar4:
 	BLT    lnvarreduce
 	VLD1.P 16(R6), [V0.S4]
 	FSUB_4S(0, 0, 17)
+	FADD_4S(24, 24, 0)
 	VFMLA  V0.S4, V0.S4, V20.S4
 	SUB    $4, R7
 	B      lnvar4
 
 lnvarreduce:
 	REDUCE4(20, 21, 22, 23)
+	REDUCE4(24, 25, 26, 27)
 
 lnvar1:
 	CBZ     R7, lnrstd
 	FMOVS.P 4(R6), F0
 	FSUBS   F17, F0, F0
+	FADDS   F0, F24, F24
 	FMADDS  F0, F20, F0, F20
 	SUB     $1, R7
 	B       lnvar1
 
+	// The corrected two-pass formulas: with c = sum(x - mean), the mean
+	// is mean + c/d and the sum of squares ss - c*c/d. c is small and
+	// exact to a few roundings, so this removes the error of the float32
+	// mean (a row of equal values gets its exact mean back).
 lnrstd:
+	FDIVS  F30, F24, F25
+	FMSUBS F25, F20, F24, F20
+	FADDS  F25, F17, F17
+	VDUP   V17.S[0], V17.S4
 	FDIVS F30, F20, F20
 	FADDS F29, F20, F20
 	FSQRTS F20, F20

@@ -4,12 +4,13 @@
 // exact-erf GELU.
 //
 // exp(x), four lanes (EXP_V0, x and result in V0, temporaries V1-V4):
-//   x is clamped to [-87.3, 88.3], n = round(x log2 e), r = x - n ln2 with
-//   ln2 split in two (Cody-Waite), exp(r) = 1 + r + r^2 P(r) with a degree-5
-//   P (Cephes expf's coefficients, about 1 ulp on |r| <= ln2/2), and 2^n is
-//   added to the exponent field with an integer add. Lanes where x < -87.3
-//   (e^x below the smallest normal float, and -Inf) give exactly 0; NaN gives
-//   0 too, where the twin gives NaN.
+//   x is clamped to [-105, 89], n = round(x log2 e), r = x - n ln2 with
+//   ln2 split in two (Cody-Waite), p = exp(r) = 1 + r + r^2 P(r) with a
+//   degree-5 P (Cephes expf's coefficients, about 1 ulp on |r| <= ln2/2).
+//   2^n is applied in two steps, n1 = n>>1 added to p's exponent field with
+//   an integer add and a multiply by the float 2^(n-n1), so that results
+//   below 2^-126 come out as correctly rounded subnormals, x < -103.9 (and
+//   -Inf) as 0, and x > 88.72 as +Inf; NaN stays NaN.
 //
 // GELU (GELU_V5, x in V5, result in V2, temporaries V0-V7):
 //   gelu(x) = 0.5 x erfc(-x/sqrt 2). With z = |x|/sqrt 2 and
@@ -21,7 +22,7 @@
 //
 // Constants live in registers for the whole call, loaded from
 // neonMathConsts (rows_arm64.go) by broadcast loads:
-//   V20 -87.3  V21 88.3  V22 log2 e  V23 ln2 high  V24 ln2 low
+//   V20 -105  V21 89  V22 log2 e  V23 ln2 high  V24 ln2 low
 //   V25-V30 P's coefficients, highest degree first  V31 1.0
 //   V8 0.5  V9 1/sqrt 2  V10-V19 Q's coefficients, constant term first.
 // Every kernel loops over whole vectors, then over the last 1-3 values one at
@@ -62,7 +63,6 @@
 
 // EXP_V0 sets V0 = exp(V0), lane by lane; it uses V1-V4.
 #define EXP_V0 \
-	FCMGE_4S(3, 0, 20); \
 	FMIN_4S(0, 0, 21); \
 	FMAX_4S(0, 0, 20); \
 	FMUL_4S(1, 0, 22); \
@@ -83,9 +83,13 @@
 	VFMLA V2.S4, V4.S4, V0.S4; \
 	FADD_4S(0, 0, 31); \
 	FCVTZS_4S(1, 1); \
+	SSHR_4S(3, 1, 1); \
+	VSUB  V3.S4, V1.S4, V1.S4; \
+	VSHL  $23, V3.S4, V3.S4; \
+	VADD  V3.S4, V0.S4, V0.S4; \
 	VSHL  $23, V1.S4, V1.S4; \
-	VADD  V1.S4, V0.S4, V0.S4; \
-	VAND  V3.B16, V0.B16, V0.B16
+	VADD  V31.S4, V1.S4, V1.S4; \
+	FMUL_4S(0, 0, 1)
 
 // GELU_V5 sets V2 = gelu(V5); it uses V0-V7.
 #define GELU_V5 \
