@@ -1,3 +1,5 @@
+//go:build !purego
+
 // Probes of the WORD-encoded instructions of neon_arm64.h, one per
 // instruction; neon_encoding_arm64_test.go checks each against Go.
 

@@ -67,3 +67,12 @@ func TestNEONEncodings(t *testing.T) {
 		}
 	}
 }
+
+// TestNEONFeatures logs the optional extensions cpuid found; Advanced SIMD
+// itself must be there (qemu-aarch64 reports it too).
+func TestNEONFeatures(t *testing.T) {
+	t.Logf("arm64 features: %+v", neonFeatures)
+	if !neonFeatures.asimd {
+		t.Log("cpuid does not report ASIMD; the NEON level runs regardless (it is part of arm64)")
+	}
+}
