@@ -2,10 +2,85 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	goruntime "runtime"
+	"slices"
+	"time"
+
+	"github.com/vlmrt/vlmrt/kernels"
 )
 
 // benchModel measures a whole head: "vlmrt bench --model M --inputs I".
 func benchModel(args []string, w io.Writer) error {
-	return errors.New("model benchmarks are not implemented yet")
+	fs := newFlags("bench")
+	model := fs.String("model", "", "model file (safetensors)")
+	inputs := fs.String("inputs", "", "file with the input.<key> tensors (default: the model file)")
+	task := fs.String("task", "", "task of a multi-task head (default: all)")
+	runs := fs.Int("runs", 100, "measured runs")
+	machine := addMachineFlags(fs)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *model == "" {
+		return errors.New("--model is required (or a kernel: bench matmul ...)")
+	}
+	if *inputs == "" {
+		*inputs = *model
+	}
+	if *runs < 1 {
+		return fmt.Errorf("--runs must be positive, got %d", *runs)
+	}
+	if err := machine.apply(); err != nil {
+		return err
+	}
+	m, in, err := loadModelAndInputs(*model, *inputs)
+	if err != nil {
+		return err
+	}
+	plan, err := m.Compile(in.Shapes, *task)
+	if err != nil {
+		return err
+	}
+	pool := machine.pool()
+	defer pool.Close()
+	s := plan.NewSession(pool)
+	if err := in.Fill(s); err != nil {
+		return err
+	}
+	for range 3 { // warm caches and the pool
+		s.Run()
+	}
+	var before, after goruntime.MemStats
+	times := make([]float64, *runs)
+	goruntime.ReadMemStats(&before)
+	for i := range times {
+		start := time.Now()
+		s.Run()
+		times[i] = float64(time.Since(start).Nanoseconds()) / 1e6
+	}
+	goruntime.ReadMemStats(&after)
+	slices.Sort(times)
+	fmt.Fprintf(w, "model: %s\n", *model)
+	fmt.Fprintf(w, "class: %s\n", m.Class())
+	fmt.Fprintf(w, "level: %s\n", kernels.Active())
+	fmt.Fprintf(w, "threads: %d\n", pool.Threads())
+	fmt.Fprintf(w, "runs: %d\n", *runs)
+	fmt.Fprintf(w, "p50_ms: %.4f\n", percentile(times, 0.5))
+	fmt.Fprintf(w, "p90_ms: %.4f\n", percentile(times, 0.9))
+	fmt.Fprintf(w, "min_ms: %.4f\n", times[0])
+	fmt.Fprintf(w, "allocs_per_run: %g\n", float64(after.Mallocs-before.Mallocs)/float64(*runs))
+	fmt.Fprintf(w, "arena_bytes: %d\n", plan.ArenaBytes())
+	fmt.Fprintf(w, "weights_bytes: %d\n", m.WeightBytes())
+	fmt.Fprintf(w, "packed_bytes: %d\n", m.PackedBytes())
+	if rss, ok := peakRSS(); ok {
+		fmt.Fprintf(w, "peak_rss_bytes: %d\n", rss)
+	}
+	return nil
+}
+
+// percentile returns the q-quantile of sorted values (nearest rank).
+func percentile(sorted []float64, q float64) float64 {
+	i := int(q*float64(len(sorted)) + 0.5)
+	return sorted[min(max(i-1, 0), len(sorted)-1)]
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/weights"
+)
+
+// runCmd runs the command with args and returns its status, stdout and stderr.
+func runCmd(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := mainWithArgs(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+const keras = "../../testdata/keras/"
+
+func TestRunWritesOutputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.safetensors")
+	code, stdout, stderr := runCmd("run", "--model", keras+"vqa_attention.safetensors",
+		"--inputs", keras+"vqa_attention.safetensors", "--out", out, "--threads", "2")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "wrote 1 outputs")
+	f, err := weights.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	got, err := f.Float32("output.answer_logits")
+	require.NoError(t, err)
+	ref, err := weights.Open(keras + "vqa_attention.safetensors")
+	require.NoError(t, err)
+	defer ref.Close()
+	want, err := ref.Float32("output.answer_logits")
+	require.NoError(t, err)
+	assert.InDeltaSlice(t, want, got, 1e-4)
+}
+
+func TestRunOneTaskOfMultiTask(t *testing.T) {
+	prev := kernels.Active()
+	t.Cleanup(func() { _ = kernels.SetLevel(prev) })
+	out := filepath.Join(t.TempDir(), "out.safetensors")
+	code, _, stderr := runCmd("run", "--model", keras+"multitask.safetensors",
+		"--inputs", keras+"multitask.safetensors", "--out", out, "--task", "grounding", "--isa", "generic")
+	require.Equal(t, 0, code, stderr)
+	f, err := weights.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	var names []string
+	for _, info := range f.Tensors() {
+		names = append(names, info.Name)
+	}
+	assert.Equal(t, []string{"output.grounding.bbox", "output.grounding.confidence", "output.grounding.grounded_features"}, names)
+}
+
+// TestBadInputIsOneLineError checks that bad input gives status 1 and one
+// clear line on stderr.
+func TestBadInputIsOneLineError(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing model", []string{"run", "--model", filepath.Join(dir, "none.safetensors"), "--inputs", "x", "--out", "y"}, "none.safetensors"},
+		{"not a model", []string{"run", "--model", keras + "../../go.mod", "--inputs", "x", "--out", "y"}, "go.mod"},
+		{"missing flag", []string{"run", "--model", "m"}, "required"},
+		{"unknown task", []string{"run", "--model", keras + "multitask.safetensors", "--inputs", keras + "multitask.safetensors", "--out", filepath.Join(dir, "o"), "--task", "ocr"}, "ocr"},
+		{"unknown level", []string{"bench", "--model", keras + "vqa_mean.safetensors", "--isa", "sse9"}, "sse9"},
+		{"no embedding", []string{"generate", "--model", keras + "captioning_mlp.safetensors", "--out", filepath.Join(dir, "o")}, "token_embedding"},
+		{"unknown flag", []string{"run", "--frobnicate"}, "frobnicate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCmd(tt.args...)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr, tt.want)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+		})
+	}
+	code, _, _ := runCmd("nonsense")
+	assert.Equal(t, 2, code)
+}
+
+func TestBenchPrintsTheContractLines(t *testing.T) {
+	code, stdout, stderr := runCmd("bench", "--model", keras+"grounding_gated.safetensors", "--runs", "5")
+	require.Equal(t, 0, code, stderr)
+	for _, key := range []string{"p50_ms:", "p90_ms:", "allocs_per_run: 0\n", "arena_bytes:", "weights_bytes:", "packed_bytes:"} {
+		assert.Contains(t, stdout, key)
+	}
+}
+
+func TestGenerateWritesTokens(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "gen.safetensors")
+	model := "../../testdata/reference/generation_mlp.safetensors"
+	code, stdout, stderr := runCmd("generate", "--model", model, "--out", out, "--beam", "3")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 2, strings.Count(stdout, "\n"))
+	f, err := weights.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	got, err := f.Int32("output.tokens")
+	require.NoError(t, err)
+	ref, err := weights.Open(model)
+	require.NoError(t, err)
+	defer ref.Close()
+	want, err := ref.Int32("output.beam3.tokens")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
+
+func TestDemoAgreesWithKeras(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every embedded head")
+	}
+	code, stdout, stderr := runCmd("demo")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "heads agree with Keras")
+	assert.NotContains(t, stdout, "DISAGREES")
+}

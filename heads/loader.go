@@ -1,0 +1,128 @@
+package heads
+
+import (
+	"fmt"
+
+	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/runtime"
+)
+
+// Source is where a head reads its weights: Keras variable paths relative to
+// the head's scope. weights.Scope implements it.
+type Source interface {
+	// Float32 returns the tensor at path, checking its shape when one is
+	// given. The slice may alias a mapping that the caller closes later.
+	Float32(path string, shape ...int) ([]float32, error)
+	// Has reports whether a tensor exists at path.
+	Has(path string) bool
+}
+
+// loader reads and packs a head's weights. The first error sticks, so a
+// constructor reads every weight and checks err once.
+type loader struct {
+	src    Source
+	err    error
+	packed int // bytes of packed weights
+	raw    int // bytes of weights read
+}
+
+func (l *loader) fail(err error) {
+	if l.err == nil {
+		l.err = err
+	}
+}
+
+// vec reads a vector (or any tensor) of the given shape, copied so that it
+// outlives the file's mapping.
+func (l *loader) vec(path string, shape ...int) []float32 {
+	if l.err != nil {
+		return make([]float32, product(shape))
+	}
+	v, err := l.src.Float32(path, shape...)
+	if err != nil {
+		l.fail(err)
+		return make([]float32, product(shape))
+	}
+	l.raw += 4 * len(v)
+	return append([]float32(nil), v...)
+}
+
+func product(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// dense reads a Dense layer at path (kernel [in, out], bias [out] when
+// withBias) and packs it.
+func (l *loader) dense(path string, in, out int, withBias bool) *kernels.PackedWeights {
+	return l.denseConcat([]string{path}, in, out, withBias)
+}
+
+// denseConcat packs several Dense layers that read the same input as one,
+// their outputs side by side in the order given: e.g. q1 and q2 of
+// differential attention as one [in, 2*out] product.
+func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernels.PackedWeights {
+	n := out * len(paths)
+	w := make([]float32, in*n)
+	var bias []float32
+	if withBias {
+		bias = make([]float32, n)
+	}
+	for p, path := range paths {
+		if l.err != nil {
+			break
+		}
+		k, err := l.src.Float32(path+"/kernel", in, out)
+		if err != nil {
+			l.fail(err)
+			break
+		}
+		l.raw += 4 * len(k)
+		for i := 0; i < in; i++ {
+			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
+		}
+		if withBias {
+			copy(bias[p*out:], l.vec(path+"/bias", out))
+		}
+	}
+	packed, err := kernels.PackKN(w, in, n, bias)
+	if err != nil {
+		l.fail(fmt.Errorf("%s: %w", paths[0], err))
+		packed, _ = kernels.PackKN(nil, 0, 0, nil)
+	}
+	l.packed += packed.Bytes()
+	return packed
+}
+
+// norm reads a LayerNorm (gamma, beta) or RMSNorm (scale) at path.
+func (l *loader) norm(path string, kind normKind, d int) runtime.Norm {
+	if kind == rmsNorm {
+		return runtime.Norm{Gamma: l.vec(path+"/scale", d), Eps: normEps}
+	}
+	return runtime.Norm{Gamma: l.vec(path+"/gamma", d), Beta: l.vec(path+"/beta", d), Eps: normEps}
+}
+
+// normEps is the epsilon the dl_techniques norm factory sets (SPEC.md 2).
+const normEps = 1e-6
+
+type normKind uint8
+
+const (
+	layerNorm normKind = iota
+	rmsNorm
+)
+
+func parseNormKind(c *config, key string) normKind {
+	switch s := c.String(key, "layer_norm"); s {
+	case "layer_norm":
+		return layerNorm
+	case "rms_norm":
+		return rmsNorm
+	default:
+		c.fail(key, "unknown normalization %q (want layer_norm or rms_norm)", s)
+		return layerNorm
+	}
+}

@@ -1,0 +1,128 @@
+package heads
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vlmrt/vlmrt/parallel"
+	"github.com/vlmrt/vlmrt/runtime"
+	"github.com/vlmrt/vlmrt/weights"
+)
+
+// loadFixture returns a fixture's model, a plan for its inputs and the inputs.
+func loadFixture(t testing.TB, path string) (*Model, *runtime.Plan, Inputs) {
+	t.Helper()
+	f, err := weights.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	m, err := New(f)
+	require.NoError(t, err)
+	in, err := ReadInputs(f)
+	require.NoError(t, err)
+	plan, err := m.Compile(in.Shapes, "")
+	require.NoError(t, err)
+	return m, plan, in
+}
+
+// outputs runs s once and returns copies of every output.
+func outputs(t testing.TB, s *runtime.Session) map[string][]float32 {
+	s.Run()
+	out := map[string][]float32{}
+	for _, spec := range s.Plan().Outputs() {
+		v, err := s.Output(spec.Name)
+		require.NoError(t, err)
+		out[spec.Name] = append([]float32(nil), v...)
+	}
+	return out
+}
+
+// fixtureFiles lists every head fixture, Keras's and the NumPy reference's,
+// except the generation cases.
+func fixtureFiles(t testing.TB) []string {
+	keras, err := filepath.Glob(filepath.Join(kerasDir, "*.safetensors"))
+	require.NoError(t, err)
+	reference, err := filepath.Glob(filepath.Join(referenceDir, "*.safetensors"))
+	require.NoError(t, err)
+	var files []string
+	for _, f := range append(keras, reference...) {
+		if !strings.HasPrefix(filepath.Base(f), "generation_") {
+			files = append(files, f)
+		}
+	}
+	require.NotEmpty(t, files)
+	return files
+}
+
+// TestRunAllocatesNothing checks that Session.Run allocates nothing, for
+// every head, single-threaded and with a worker pool.
+func TestRunAllocatesNothing(t *testing.T) {
+	pool := parallel.New(2)
+	defer pool.Close()
+	for _, path := range fixtureFiles(t) {
+		_, plan, in := loadFixture(t, path)
+		for _, p := range []*parallel.Pool{nil, pool} {
+			s := plan.NewSession(p)
+			require.NoError(t, in.Fill(s))
+			s.Run()
+			allocs := testing.AllocsPerRun(5, s.Run)
+			assert.Zero(t, allocs, "%s with %d threads", filepath.Base(path), p.Threads())
+		}
+	}
+}
+
+// TestRunIsDeterministic checks that outputs are bit-identical from run to
+// run, for 1 and 2 threads, and for sessions running concurrently.
+func TestRunIsDeterministic(t *testing.T) {
+	pool := parallel.New(2)
+	defer pool.Close()
+	for _, path := range fixtureFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+		t.Run(name, func(t *testing.T) {
+			_, plan, in := loadFixture(t, path)
+			s := plan.NewSession(nil)
+			require.NoError(t, in.Fill(s))
+			first := outputs(t, s)
+			assert.Equal(t, first, outputs(t, s), "second run")
+
+			threaded := plan.NewSession(pool)
+			require.NoError(t, in.Fill(threaded))
+			assert.Equal(t, first, outputs(t, threaded), "2 threads")
+
+			var wg sync.WaitGroup
+			results := make([]map[string][]float32, 4)
+			for g := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s := plan.NewSession(nil)
+					if err := in.Fill(s); err != nil {
+						t.Error(err)
+						return
+					}
+					for range 3 {
+						results[g] = outputs(t, s)
+					}
+				}()
+			}
+			wg.Wait()
+			for g, r := range results {
+				assert.Equal(t, first, r, "concurrent session %d", g)
+			}
+		})
+	}
+}
+
+// TestPlanSharesMemory checks that the arena is smaller than the sum of the
+// buffers: intermediates with disjoint lifetimes share memory.
+func TestPlanSharesMemory(t *testing.T) {
+	_, plan, _ := loadFixture(t, filepath.Join(kerasDir, "captioning_swiglu.safetensors"))
+	assert.Greater(t, plan.Steps(), 20)
+	// 2 layers of [2, 7, 48] activations and [2, 7, 256] FFN buffers would
+	// need well over 100 KB without reuse.
+	assert.Less(t, plan.ArenaBytes(), 64<<10, "arena %d bytes", plan.ArenaBytes())
+}

@@ -1,0 +1,104 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/vlmrt/vlmrt/parallel"
+)
+
+// TensorSpec names an input or output of a plan and gives its shape.
+type TensorSpec struct {
+	Name  string
+	Shape []int
+}
+
+// Plan is a compiled network for fixed shapes. It is immutable and safe for
+// concurrent use by many Sessions.
+type Plan struct {
+	steps      []Step
+	offsets    []int // arena offset of each tensor
+	sizes      []int // values of each tensor
+	arenaLen   int
+	inputs     map[string]int
+	outputs    map[string]int
+	inputList  []TensorSpec
+	outputList []TensorSpec
+}
+
+// Inputs lists the plan's inputs in declaration order.
+func (p *Plan) Inputs() []TensorSpec { return p.inputList }
+
+// Outputs lists the plan's outputs sorted by name.
+func (p *Plan) Outputs() []TensorSpec { return p.outputList }
+
+// Steps returns the number of kernel calls of a run.
+func (p *Plan) Steps() int { return len(p.steps) }
+
+// ArenaBytes returns the memory one Session holds for inputs, outputs and
+// intermediates.
+func (p *Plan) ArenaBytes() int { return 4 * p.arenaLen }
+
+// Session is one goroutine's use of a plan: its arena and its worker pool.
+// A Session must not be used by two goroutines at once; create one per
+// goroutine (they share the plan and its packed weights).
+type Session struct {
+	plan *Plan
+	exec Exec
+}
+
+// NewSession allocates an arena for p. pool may be nil to run every step on
+// the calling goroutine; a pool may be shared by sessions (its runs are then
+// serialised).
+func (p *Plan) NewSession(pool *parallel.Pool) *Session {
+	s := &Session{plan: p}
+	s.exec = Exec{arena: make([]float32, p.arenaLen), offsets: p.offsets, sizes: p.sizes, Pool: pool}
+	return s
+}
+
+// ErrUnknownTensor is returned for an input or output name the plan lacks.
+var ErrUnknownTensor = errors.New("runtime: no such tensor")
+
+// Input returns the arena slice of the named input; fill it before Run.
+// Resolve it once and keep the slice: it stays valid for the session's life.
+func (s *Session) Input(name string) ([]float32, error) {
+	id, ok := s.plan.inputs[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: input %q", ErrUnknownTensor, name)
+	}
+	return s.exec.F(Tensor{int32(id)}), nil
+}
+
+// Output returns the arena slice of the named output, valid after Run.
+func (s *Session) Output(name string) ([]float32, error) {
+	id, ok := s.plan.outputs[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: output %q", ErrUnknownTensor, name)
+	}
+	return s.exec.F(Tensor{int32(id)}), nil
+}
+
+// Run executes every step of the plan in order. It allocates nothing.
+func (s *Session) Run() {
+	for _, st := range s.plan.steps {
+		st.Run(&s.exec)
+	}
+}
+
+// Plan returns the plan the session runs.
+func (s *Session) Plan() *Plan { return s.plan }
+
+// Exec is what a step sees while it runs: the session's arena and pool.
+type Exec struct {
+	arena   []float32
+	offsets []int
+	sizes   []int
+	// Pool splits a step's work over workers; nil runs it on the caller.
+	Pool *parallel.Pool
+}
+
+// F returns the values of t in this run's arena.
+func (x *Exec) F(t Tensor) []float32 {
+	off := x.offsets[t.id]
+	return x.arena[off : off+x.sizes[t.id] : off+x.sizes[t.id]]
+}

@@ -1,0 +1,28 @@
+// Package vlmrt is a pure-Go inference runtime for vision-language task
+// heads trained in Keras (dl_techniques) or PyTorch and exported as
+// safetensors files.
+//
+// The work is split into packages that data flows through in one direction:
+//
+//   - weights reads model files (memory-mapped, strictly validated);
+//   - heads builds a head from a file's config and packs its weights;
+//   - runtime compiles a head, for fixed input shapes, into a plan that runs
+//     without allocating;
+//   - kernels holds the matrix product, attention, norms and activations,
+//     in Go and in assembly for AVX2, AVX-512 and NEON.
+//
+// This package itself only carries the demo models that "vlmrt demo" runs:
+// the reference cases of the real dl_techniques heads.
+package vlmrt
+
+import "embed"
+
+// DemoModels holds the reference cases of the real dl_techniques heads
+// (testdata/keras): each file has a head's weights and config, inputs named
+// "input.<key>" and the Keras outputs named "output.<key>".
+//
+//go:embed testdata/keras/*.safetensors
+var DemoModels embed.FS
+
+// DemoDir is the directory of DemoModels that holds the files.
+const DemoDir = "testdata/keras"
