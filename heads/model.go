@@ -56,44 +56,56 @@ func Load(path string) (*Model, error) {
 // New builds the head described by f's metadata from f's tensors. The model
 // copies what it keeps, so f may be closed afterwards.
 func New(f *weights.File) (*Model, error) {
-	md := f.Metadata()
+	m, err := NewFromSource(f.Metadata(), func(head string) Source { return f.Scope(head) })
+	if err != nil {
+		return nil, fmt.Errorf("heads: %s: %w", f.Name(), err)
+	}
+	return m, nil
+}
+
+// NewFromSource builds a head from a file's metadata (class_name, config,
+// and the optional generation and tokenizer keys) and a source of weights
+// per head scope ("cap_head", ...). It serves weights that do not come from
+// a safetensors file, e.g. synthetic weights in benchmarks.
+func NewFromSource(metadata map[string]string, scope func(head string) Source) (*Model, error) {
+	md := metadata
 	m := &Model{class: md["class_name"], config: md["config"], tokenizer: md["tokenizer"]}
 	if m.class == "" {
-		return nil, fmt.Errorf("heads: %s: %w: metadata has no class_name", f.Name(), ErrConfig)
+		return nil, fmt.Errorf("%w: metadata has no class_name", ErrConfig)
 	}
 	if m.config == "" {
 		m.config = "{}"
 	}
 	c, err := parseConfig("config", []byte(m.config))
 	if err != nil {
-		return nil, fmt.Errorf("heads: %s: %w", f.Name(), err)
+		return nil, err
 	}
 	if g, ok := md["generation"]; ok {
 		if m.generation, err = parseGenerationConfig(g); err != nil {
-			return nil, fmt.Errorf("heads: %s: %w", f.Name(), err)
+			return nil, err
 		}
 	}
 	var l *loader
 	if m.class == ClassMultiTask {
-		l, err = m.loadMultiTask(f, c)
+		l, err = m.loadMultiTask(scope, c)
 	} else {
-		l, err = m.loadSingle(f, m.class, c)
+		l, err = m.loadSingle(scope, m.class, c)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("heads: %s: %w", f.Name(), err)
+		return nil, err
 	}
 	m.packedBytes, m.weightBytes = l.packed, l.raw
 	return m, nil
 }
 
 // loadSingle builds a single-head model.
-func (m *Model) loadSingle(f *weights.File, class string, c *config) (*loader, error) {
+func (m *Model) loadSingle(scope func(string) Source, class string, c *config) (*loader, error) {
 	tc := readTaskConfig(c.Object("task_config"))
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
 	name := tc.Name + "_head"
-	l := &loader{src: f.Scope(name)}
+	l := &loader{src: scope(name)}
 	h, err := loadHead(l, class, c, tc, name)
 	if err != nil {
 		return nil, err
@@ -140,7 +152,7 @@ var classOfTask = map[string]string{
 // loadMultiTask builds every task of a MultiTaskVLMHead (SPEC.md 4.5): each
 // head takes the shared widths and its task_specific_kwargs, and keeps its
 // own paths under the wrapper's prefix.
-func (m *Model) loadMultiTask(f *weights.File, c *config) (*loader, error) {
+func (m *Model) loadMultiTask(scope func(string) Source, c *config) (*loader, error) {
 	tasks := c.Object("task_configs")
 	kwargs := c.Object("task_specific_kwargs")
 	shared := map[string]json.RawMessage{}
@@ -175,7 +187,7 @@ func (m *Model) loadMultiTask(f *weights.File, c *config) (*loader, error) {
 		headCfg = headCfg.with(kwargs.Object(key))
 		headCfg.keys["task_config"] = tasks.keys[key]
 		name := tc.Name + "_head"
-		l := &loader{src: f.Scope(name)}
+		l := &loader{src: scope(name)}
 		h, err := loadHead(l, class, headCfg, tc, name)
 		if err != nil {
 			return nil, fmt.Errorf("task %s: %w", tc.Name, err)

@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // Probability names the function that turns attention scores into weights.
@@ -30,6 +32,8 @@ type Attention struct {
 	Mask           []float32
 	Probability    Probability
 	Tiled          bool // online softmax over key tiles, no full score row (flash)
+
+	task attentionTask // RunParallel's task, kept here so that it allocates nothing
 }
 
 // Mask, when not nil, holds Keys values shared by every query or
@@ -55,16 +59,33 @@ func (a *Attention) scale() float32 {
 	return float32(1 / math.Sqrt(float64(a.HeadDim)))
 }
 
-// ScratchLen returns how many float32 values Run needs in scratch.
+// ScratchLen returns how many float32 values Run needs in scratch. It does
+// not depend on the kernel level.
 func (a *Attention) ScratchLen() int {
+	tile := a.Keys
+	row := 2 * a.Keys
 	if a.Tiled {
-		return attentionTile + a.HeadDim
+		tile = attentionTile
+		row = attentionTile + a.HeadDim
 	}
-	return 2 * a.Keys
+	blocked := tile*maxQueryBlock + 2*a.HeadDim*maxQueryBlock + 3*maxQueryBlock
+	return max(row, blocked)
 }
 
+// ParallelScratchLen returns the scratch RunParallel needs: one
+// ScratchLen per head, so that no two parts share scratch.
+func (a *Attention) ParallelScratchLen() int { return a.Heads * a.ScratchLen() }
+
 // attentionTile is the number of keys the tiled path scores at a time.
-const attentionTile = 64
+const attentionTile = 128
+
+// maxQueryBlock bounds rowKernels.queryBlock at every level; ScratchLen
+// assumes it.
+const maxQueryBlock = 16
+
+// minBlockQueries is the fewest queries for which the blocked kernels pay:
+// below it (the decode step) the row path's dot products waste no lanes.
+const minBlockQueries = 4
 
 // check panics unless the slices cover the rows that Run will touch.
 func (a *Attention) check(out, q, k, v, scratch []float32) {
@@ -82,15 +103,17 @@ func (a *Attention) check(out, q, k, v, scratch []float32) {
 		len(scratch) < a.ScratchLen() ||
 		a.Mask != nil && len(a.Mask) != a.Keys && len(a.Mask) != a.Queries*a.Keys
 	if bad {
-		panic(fmt.Sprintf("kernels: Attention %+v: len(out)=%d len(q)=%d len(k)=%d len(v)=%d len(scratch)=%d",
-			*a, len(out), len(q), len(k), len(v), len(scratch)))
+		panic(fmt.Sprintf("kernels: Attention{Queries: %d, Keys: %d, Heads: %d, HeadDim: %d, strides %d %d %d %d}: len(out)=%d len(q)=%d len(k)=%d len(v)=%d len(scratch)=%d",
+			a.Queries, a.Keys, a.Heads, a.HeadDim, a.QStride, a.KStride, a.VStride, a.OutStride,
+			len(out), len(q), len(k), len(v), len(scratch)))
 	}
 	if a.Tiled && a.Probability != ProbSoftmax {
 		panic("kernels: Attention: the tiled path computes softmax only")
 	}
 }
 
-// Run computes the attention output for every query row and head.
+// Run computes the attention output for every query row and head. It
+// allocates nothing.
 func (a *Attention) Run(out, q, k, v, scratch []float32) {
 	a.check(out, q, k, v, scratch)
 	if a.Keys == 0 {
@@ -101,7 +124,39 @@ func (a *Attention) Run(out, q, k, v, scratch []float32) {
 	}
 }
 
-// keeps returns the mask row of query i and whether it keeps any key.
+// RunParallel is Run with the heads split over pool; scratch needs
+// ParallelScratchLen values. The result is bit-identical to Run's. It
+// allocates nothing, but uses a task stored in a: one Attention value must
+// not run twice at the same time.
+func (a *Attention) RunParallel(pool *parallel.Pool, out, q, k, v, scratch []float32) {
+	sl := a.ScratchLen()
+	if len(scratch) < a.Heads*sl {
+		panic(fmt.Sprintf("kernels: Attention.RunParallel: len(scratch)=%d, want %d", len(scratch), a.Heads*sl))
+	}
+	a.check(out, q, k, v, scratch[:sl])
+	if a.Keys == 0 {
+		return
+	}
+	a.task = attentionTask{a: a, out: out, q: q, k: k, v: v, scratch: scratch, scratchLen: sl}
+	pool.Run(a.Heads, &a.task)
+	a.task = attentionTask{}
+}
+
+// attentionTask runs one head per part.
+type attentionTask struct {
+	a            *Attention
+	out, q, k, v []float32
+	scratch      []float32
+	scratchLen   int
+}
+
+// Do runs head h with its own slice of the scratch.
+func (t *attentionTask) Do(h int) {
+	t.a.runHead(h, t.out, t.q, t.k, t.v, t.scratch[h*t.scratchLen:(h+1)*t.scratchLen])
+}
+
+// keeps returns the mask row of query i and how many leading keys it may
+// see (the causal limit); a query that keeps no key keeps every key.
 func (a *Attention) keeps(i int) (mask []float32, limit int) {
 	limit = a.Keys
 	if a.Causal {
@@ -124,35 +179,96 @@ func (a *Attention) keeps(i int) (mask []float32, limit int) {
 }
 
 func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
+	if qb := rowImpl.queryBlock; qb > 0 && a.Probability == ProbSoftmax && a.Queries >= minBlockQueries {
+		for i0 := 0; i0 < a.Queries; i0 += qb {
+			a.blockedHead(h, i0, min(qb, a.Queries-i0), qb, out, q, k, v, scratch)
+		}
+		return
+	}
 	qs, ks, vs, os := a.strides()
 	dh, scale := a.HeadDim, a.scale()
+	kh, vh := k[h*dh:], v[h*dh:]
 	for i := 0; i < a.Queries; i++ {
 		mask, limit := a.keeps(i)
 		qi := q[i*qs+h*dh : i*qs+h*dh+dh]
 		oi := out[i*os+h*dh : i*os+h*dh+dh]
 		if a.Tiled {
-			a.tiledRow(oi, qi, k[h*dh:], v[h*dh:], ks, vs, mask, limit, scale, scratch)
+			a.tiledRow(oi, qi, kh, vh, ks, vs, mask, limit, scale, scratch)
 			continue
 		}
-		s := scratch[:a.Keys]
-		for j := range s {
-			if j >= limit || mask != nil && mask[j] == 0 {
-				s[j] = float32(math.Inf(-1))
-				continue
+		s := scratch[:limit]
+		rowImpl.dotRows(s, qi, kh, ks, scale)
+		if mask != nil {
+			for j := range s {
+				if mask[j] == 0 {
+					s[j] = float32(math.Inf(-1))
+				}
 			}
-			s[j] = rowImpl.dot(qi, k[j*ks+h*dh:j*ks+h*dh+dh]) * scale
 		}
 		if a.Probability == ProbSparsemax {
-			sparsemaxRow(s, s, scratch[a.Keys:2*a.Keys])
+			sparsemaxRow(s, s, scratch[a.Keys:a.Keys+limit])
 		} else {
-			softmaxRow(s, s)
+			rowImpl.softmax(s, s, limit)
 		}
-		clear(oi)
-		for j, p := range s {
-			if p != 0 {
-				rowImpl.axpy(oi, p, v[j*vs+h*dh:j*vs+h*dh+dh])
+		rowImpl.axpyRows(oi, s, vh, vs)
+	}
+}
+
+// blockedHead computes head h for the nq queries from i0 with the blocked
+// kernels (qb lanes): the queries are transposed into qt, then each key
+// tile is scored, takes an online-softmax step and adds its P*V to the
+// running output o, which is finally divided by the running sums.
+func (a *Attention) blockedHead(h, i0, nq, qb int, out, q, k, v, scratch []float32) {
+	qs, ks, vs, os := a.strides()
+	dh, scale := a.HeadDim, a.scale()
+	tile := a.Keys
+	if a.Tiled {
+		tile = attentionTile
+	}
+	st := scratch[:tile*qb]
+	qt := scratch[tile*qb : tile*qb+dh*qb]
+	o := scratch[tile*qb+dh*qb : tile*qb+2*dh*qb]
+	mlc := scratch[tile*qb+2*dh*qb : tile*qb+2*dh*qb+3*qb]
+	clear(qt)
+	for r := 0; r < nq; r++ {
+		row := q[(i0+r)*qs+h*dh : (i0+r)*qs+h*dh+dh]
+		for d, x := range row {
+			qt[d*qb+r] = x
+		}
+	}
+	clear(o)
+	for r := 0; r < qb; r++ {
+		mlc[r], mlc[qb+r] = -math.MaxFloat32, 0
+	}
+	masked := a.Causal || a.Mask != nil
+	keys := a.Keys
+	if a.Causal {
+		_, keys = a.keeps(i0 + nq - 1)
+		for r := 0; r < nq-1; r++ {
+			_, lim := a.keeps(i0 + r)
+			keys = max(keys, lim)
+		}
+	}
+	for j0 := 0; j0 < keys; j0 += tile {
+		nk := min(tile, keys-j0)
+		rowImpl.scoresT(st, qt, k[j0*ks+h*dh:], nk, dh, ks, scale)
+		if masked {
+			for r := 0; r < nq; r++ {
+				mask, limit := a.keeps(i0 + r)
+				for j := j0; j < j0+nk; j++ {
+					if j >= limit || mask != nil && mask[j] == 0 {
+						st[(j-j0)*qb+r] = float32(math.Inf(-1))
+					}
+				}
 			}
 		}
+		rowImpl.softmaxCols(st, nk, mlc)
+		rowImpl.pvT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+	}
+	for r := 0; r < nq; r++ {
+		oi := out[(i0+r)*os+h*dh : (i0+r)*os+h*dh+dh]
+		clear(oi)
+		rowImpl.axpy(oi, 1/mlc[qb+r], o[r*dh:(r+1)*dh])
 	}
 }
 
@@ -161,19 +277,18 @@ func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
 // maximum grows, so no full score row is held.
 func (a *Attention) tiledRow(oi, qi, k, v []float32, ks, vs int, mask []float32, limit int, scale float32, scratch []float32) {
 	dh := a.HeadDim
-	s := scratch[:attentionTile]
 	m, sum := float32(math.Inf(-1)), float32(0)
 	clear(oi)
 	for t0 := 0; t0 < limit; t0 += attentionTile {
 		t1 := min(t0+attentionTile, limit)
+		s := scratch[:t1-t0]
+		rowImpl.dotRows(s, qi, k[t0*ks:], ks, scale)
 		tm := float32(math.Inf(-1))
-		for j := t0; j < t1; j++ {
-			sc := float32(math.Inf(-1))
-			if mask == nil || mask[j] != 0 {
-				sc = rowImpl.dot(qi, k[j*ks:j*ks+dh]) * scale
+		for j := range s {
+			if mask != nil && mask[t0+j] == 0 {
+				s[j] = float32(math.Inf(-1))
 			}
-			s[j-t0] = sc
-			tm = max(tm, sc)
+			tm = max(tm, s[j])
 		}
 		if math.IsInf(float64(tm), -1) {
 			continue
@@ -186,13 +301,13 @@ func (a *Attention) tiledRow(oi, qi, k, v []float32, ks, vs int, mask []float32,
 			}
 			m = tm
 		}
-		for j := t0; j < t1; j++ {
-			if math.IsInf(float64(s[j-t0]), -1) {
+		for j, sc := range s {
+			if math.IsInf(float64(sc), -1) {
 				continue
 			}
-			e := float32(math.Exp(float64(s[j-t0] - m)))
+			e := float32(math.Exp(float64(sc - m)))
 			sum += e
-			rowImpl.axpy(oi, e, v[j*vs:j*vs+dh])
+			rowImpl.axpy(oi, e, v[(t0+j)*vs:(t0+j)*vs+dh])
 		}
 	}
 	inv := 1 / sum

@@ -2,38 +2,70 @@ package kernels
 
 import (
 	"fmt"
+	"sync"
+	"unsafe"
 
 	"github.com/vlmrt/vlmrt/parallel"
 )
 
+// This file holds the matrix product's algorithm: packing, cache blocking,
+// the split over threads and the epilogue. The micro-kernels it calls, and
+// the layout they read, are described in matmul_kernel.go.
+
 // PackedWeights is a weight matrix W (K x N) and its bias, packed once into
-// the panel layout that the active level's micro-kernels read: ceil(N/nr)
-// panels, each K rows of nr consecutive columns, the last one zero-padded.
-// A PackedWeights keeps the level it was packed at.
+// the panel layout that a level's micro-kernels read (matmul_kernel.go):
+// ceil(N/nr) panels, each K rows of nr consecutive columns, the last one
+// zero-padded, and the bias padded to the same width. A PackedWeights keeps
+// the level it was packed at and is safe for concurrent MatMul calls.
 type PackedWeights struct {
 	k, n   int
-	nr     int       // panel width in columns
-	level  Level     // level whose micro-kernels read the panels
-	panels []float32 // ceil(n/nr) * k * nr values
-	bias   []float32 // ceil(n/nr) * nr values, zero when there is no bias
+	level  Level      // level whose micro-kernels read the panels
+	kern   gemmKernel // that level's micro-kernel family
+	panels []float32  // ceil(n/nr) * k * nr values
+	bias   []float32  // ceil(n/nr) * nr values, zero when there is no bias
 }
 
+// gemmActive is the active level's micro-kernel family; PackKN and PackNK
+// pack for it.
+var gemmActive gemmKernel
+
+func init() { onLevel(func(l Level) { gemmActive = gemmKernelFor(l) }) }
+
 // PackKN packs W given row-major as K x N, the layout of a Keras Dense
-// kernel [in, out]. bias is nil or has N values.
+// kernel [in, out], for the active level. bias is nil or has N values.
+// It returns an error for negative sizes or lengths that do not match.
 func PackKN(w []float32, k, n int, bias []float32) (*PackedWeights, error) {
 	if err := checkPack(len(w), k, n, bias); err != nil {
 		return nil, err
 	}
-	return pack(k, n, bias, func(row, col int) float32 { return w[row*n+col] }), nil
+	p := newPacked(k, n, bias)
+	nr := p.kern.nr
+	for row := 0; row < k; row++ {
+		src := w[row*n : row*n+n]
+		for q := 0; q*nr < n; q++ {
+			copy(p.panels[q*k*nr+row*nr:], src[q*nr:min(q*nr+nr, n)])
+		}
+	}
+	return p, nil
 }
 
 // PackNK packs W given row-major as N x K, the layout of a PyTorch Linear
-// weight [out, in]. bias is nil or has N values.
+// weight [out, in], for the active level. bias is nil or has N values.
+// It returns an error for negative sizes or lengths that do not match.
 func PackNK(w []float32, n, k int, bias []float32) (*PackedWeights, error) {
 	if err := checkPack(len(w), k, n, bias); err != nil {
 		return nil, err
 	}
-	return pack(k, n, bias, func(row, col int) float32 { return w[col*k+row] }), nil
+	p := newPacked(k, n, bias)
+	nr := p.kern.nr
+	for col := 0; col < n && k > 0; col++ {
+		src := w[col*k : col*k+k]
+		dst := p.panels[(col/nr)*k*nr+col%nr:]
+		for row, v := range src {
+			dst[row*nr] = v
+		}
+	}
+	return p, nil
 }
 
 func checkPack(lw, k, n int, bias []float32) error {
@@ -48,18 +80,11 @@ func checkPack(lw, k, n int, bias []float32) error {
 	return nil
 }
 
-func pack(k, n int, bias []float32, at func(row, col int) float32) *PackedWeights {
-	nr := panelWidth(active)
-	np := (n + nr - 1) / nr
-	p := &PackedWeights{k: k, n: n, nr: nr, level: active,
-		panels: make([]float32, np*k*nr), bias: make([]float32, np*nr)}
-	for j := 0; j < n; j++ {
-		panel, c := j/nr, j%nr
-		base := panel * k * nr
-		for i := 0; i < k; i++ {
-			p.panels[base+i*nr+c] = at(i, j)
-		}
-	}
+func newPacked(k, n int, bias []float32) *PackedWeights {
+	kern := gemmActive
+	np := (n + kern.nr - 1) / kern.nr
+	p := &PackedWeights{k: k, n: n, level: active, kern: kern,
+		panels: make([]float32, np*k*kern.nr), bias: make([]float32, np*kern.nr)}
 	copy(p.bias, bias)
 	return p
 }
@@ -77,58 +102,147 @@ func (p *PackedWeights) Level() Level { return p.level }
 func (p *PackedWeights) Bytes() int { return 4 * (len(p.panels) + len(p.bias)) }
 
 // MatMul computes C = act(A W + bias) for A with m rows of K values and C
-// with m rows of N values, on the calling goroutine.
+// with m rows of N values (both row-major, rows packed without gaps), on the
+// calling goroutine. It panics if m < 0 or a slice is too short.
 func (p *PackedWeights) MatMul(c, a []float32, m int, act Activation) {
 	p.MatMulParallel(nil, c, a, m, act)
 }
 
-// MatMulParallel is MatMul with the work split over pool's workers. The
-// split never changes a result: every element of C is summed in the same
-// order whatever the number of threads.
+// MatMulParallel is MatMul with the work split over pool's workers (a nil
+// pool runs it on the caller). The split never changes a result: every
+// element of C is summed in the same order whatever the number of threads,
+// so the output is bit-identical for 1 and N threads. A product too small to
+// gain from threads runs on the calling goroutine. It allocates nothing.
 func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m int, act Activation) {
 	if m < 0 || len(a) < m*p.k || len(c) < m*p.n {
 		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d, len(C)=%d",
 			m, p.k, p.n, len(a), len(c)))
 	}
+	if act > ActSigmoid {
+		panic("kernels: MatMul: unknown activation " + act.String())
+	}
 	if m == 0 || p.n == 0 {
 		return
 	}
-	matmulPanels(p, c, a, m, 0, len(p.bias)/p.nr, act)
-	_ = pool
+	t := matmulTasks.Get().(*matmulTask)
+	t.plan(p, c, a, m, act, pool.Threads())
+	if pool.Threads() == 1 || t.units == 1 || 2*m*p.k*p.n < parallelMinFlops {
+		for u := 0; u < t.units; u++ {
+			t.Do(u)
+		}
+	} else {
+		pool.Run(t.units, t)
+	}
+	*t = matmulTask{}
+	matmulTasks.Put(t)
 }
 
-// matmulPanels computes the columns of panels [p0, p1) for all m rows.
-func matmulPanels(p *PackedWeights, c, a []float32, m, p0, p1 int, act Activation) {
-	k, n, nr := p.k, p.n, p.nr
-	for panel := p0; panel < p1; panel++ {
-		w := p.panels[panel*k*nr : (panel+1)*k*nr]
-		b := p.bias[panel*nr : (panel+1)*nr]
-		cols := min(nr, n-panel*nr)
-		for i := 0; i < m; i++ {
-			row := a[i*k : (i+1)*k]
-			out := c[i*n+panel*nr : i*n+panel*nr+cols]
-			for j := range out {
-				out[j] = b[j]
-			}
-			for kk, x := range row {
-				wr := w[kk*nr : kk*nr+cols]
-				for j, wv := range wr {
-					out[j] += x * wv
-				}
-			}
-			if act != ActNone {
-				act.Apply(out, out)
-			}
+// Blocking. kcMax bounds the K chunk so that a chunk of A (m x kc) stays in
+// L2 while every panel of a column block streams past it; K up to kcSingle
+// runs as one chunk (small products gain nothing from splitting K). mcMax
+// bounds the rows a unit of work holds, ncPanels the panels of a column
+// block. Chunk boundaries depend only on K, and a float32 accumulator stored
+// to C and loaded back is unchanged, so blocking never changes a result.
+const (
+	kcMax            = 384
+	kcSingle         = 512
+	mcMax            = 192
+	parallelMinFlops = 1 << 18 // measured: below this the wake-up costs more than it saves
+)
+
+// matmulTask is one product cut into units of (row block, column block);
+// the pool runs units in any order on any worker.
+type matmulTask struct {
+	p          *PackedWeights
+	c, a       []float32
+	m          int
+	act        Activation
+	mc, nmc    int // rows per row block, number of row blocks
+	ncp, nnc   int // panels per column block, number of column blocks
+	units      int
+	kc, chunks int
+}
+
+var matmulTasks = sync.Pool{New: func() any { return new(matmulTask) }}
+
+// plan chooses the blocks of an m-row product on threads threads. The
+// choice changes speed only, never a result.
+func (t *matmulTask) plan(p *PackedWeights, c, a []float32, m int, act Activation, threads int) {
+	*t = matmulTask{p: p, c: c, a: a, m: m, act: act}
+	nr := p.kern.nr
+	t.nmc = (m + mcMax - 1) / mcMax
+	t.mc = (m + t.nmc - 1) / t.nmc
+	t.nmc = (m + t.mc - 1) / t.mc
+	np := (p.n + nr - 1) / nr
+	// Column blocks of about 128 columns, fewer when that leaves threads idle.
+	t.ncp = max(1, 128/nr)
+	if want := 4 * threads; threads > 1 && t.nmc*((np+t.ncp-1)/t.ncp) < want {
+		t.ncp = max(1, np*t.nmc/want)
+	}
+	t.nnc = (np + t.ncp - 1) / t.ncp
+	t.units = t.nmc * t.nnc
+	t.chunks, t.kc = 1, p.k
+	if p.k > kcSingle {
+		t.chunks = (p.k + kcMax - 1) / kcMax
+		t.kc = (p.k + t.chunks - 1) / t.chunks
+	}
+}
+
+// Do computes unit u: one row block by one column block, every K chunk,
+// then the activation on the block while it is in cache.
+func (t *matmulTask) Do(u int) {
+	p := t.p
+	nr, k, n := p.kern.nr, p.k, p.n
+	i0 := (u / t.nnc) * t.mc
+	rows := min(t.mc, t.m-i0)
+	q0 := (u % t.nnc) * t.ncp
+	q1 := min(q0+t.ncp, (n+nr-1)/nr)
+	c0, c1 := q0*nr, min(q1*nr, n)
+	if k == 0 {
+		for i := i0; i < i0+rows; i++ {
+			copy(t.c[i*n+c0:i*n+c1], p.bias[c0:c1])
+		}
+	}
+	mr := p.kern.mrMax
+	mr = (rows + (rows+mr-1)/mr - 1) / ((rows + mr - 1) / mr) // even row blocks
+	for k0 := 0; k0 < k; k0 += t.kc {
+		kc := min(t.kc, k-k0)
+		g := gemmArgs{
+			a:          unsafe.Pointer(&t.a[i0*k+k0]),
+			lda:        uintptr(4 * k),
+			b:          unsafe.Pointer(&p.panels[q0*k*nr+k0*nr]),
+			ldb:        uintptr(4 * k * nr),
+			c:          unsafe.Pointer(&t.c[i0*n+c0]),
+			ldc:        uintptr(4 * n),
+			bias:       unsafe.Pointer(&p.bias[c0]),
+			m:          rows,
+			mr:         mr,
+			kc:         kc,
+			panels:     q1 - q0,
+			accumulate: min(k0, 1),
+		}
+		g.setCols(c1-(q1-1)*nr, nr)
+		callGemm(p.kern.level, &g)
+	}
+	if t.act != ActNone {
+		for i := i0; i < i0+rows; i++ {
+			row := t.c[i*n+c0 : i*n+c1]
+			t.act.Apply(row, row)
 		}
 	}
 }
 
-// panelWidth returns the panel width the level's micro-kernels want.
-func panelWidth(l Level) int {
-	switch l {
-	case AVX512:
-		return 32
-	default:
-		return 16
+// setCols fills the column masks for a last panel of cols columns.
+func (g *gemmArgs) setCols(cols, nr int) {
+	g.cols = cols
+	if cols < nr {
+		g.partial = 1
+	}
+	g.maskLo = 1<<min(cols, 16) - 1
+	g.maskHi = 1<<max(cols-16, 0) - 1
+	for j := range g.mask {
+		if j < cols {
+			g.mask[j] = -1
+		}
 	}
 }

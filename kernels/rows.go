@@ -23,6 +23,17 @@ type rowKernels struct {
 	mul       func(dst, a, b []float32)
 	axpy      func(dst []float32, alpha float32, x []float32)
 	dot       func(a, b []float32) float32
+
+	// Attention inner kernels (attention_kernels.go). queryBlock is the
+	// number of queries the blocked kernels handle at once (the lanes of
+	// scoresT, softmaxCols and pvT); 0 makes attention use the row path
+	// (dotRows, axpyRows) only.
+	dotRows     func(s, q, k []float32, ks int, scale float32)
+	axpyRows    func(o, p, v []float32, vs int)
+	queryBlock  int
+	scoresT     func(st, qt, k []float32, nk, dh, ks int, scale float32)
+	softmaxCols func(st []float32, nk int, mlc []float32)
+	pvT         func(o, st, v, c []float32, nk, dh, vs int)
 }
 
 // genericRows are the pure-Go twins.
@@ -37,6 +48,12 @@ var genericRows = rowKernels{
 	mul:       mulGeneric,
 	axpy:      axpyGeneric,
 	dot:       dotGeneric,
+
+	dotRows:     dotRowsGeneric,
+	axpyRows:    axpyRowsGeneric,
+	scoresT:     scoresTGeneric,
+	softmaxCols: softmaxColsGeneric,
+	pvT:         pvTGeneric,
 }
 
 // rowImpl is the active level's row kernels.
@@ -76,20 +93,24 @@ func layerNormGeneric(dst, x, gamma, beta []float32, eps float32) {
 	d := len(gamma)
 	for off := 0; off+d <= len(x); off += d {
 		row, out := x[off:off+d], dst[off:off+d]
-		var sum float32
+		// The statistics are taken in float64, so the twin's mean and
+		// variance are exact to float32 rounding; the output follows
+		// SPEC.md's operation order in float32.
+		var sum float64
 		for _, v := range row {
-			sum += v
+			sum += float64(v)
 		}
-		mean := sum / float32(d)
-		var ss float32
+		mean := sum / float64(d)
+		var ss float64
 		for _, v := range row {
-			dv := v - mean
+			dv := float64(v) - mean
 			ss += dv * dv
 		}
-		rstd := 1 / float32(math.Sqrt(float64(ss/float32(d)+eps)))
+		mean32 := float32(mean)
+		rstd := float32(1 / math.Sqrt(float64(float32(ss/float64(d))+eps)))
 		for i, v := range row {
 			inv := rstd * gamma[i]
-			out[i] = v*inv + (beta[i] - mean*inv)
+			out[i] = v*inv + (beta[i] - mean32*inv)
 		}
 	}
 }
@@ -114,11 +135,11 @@ func rmsNormGeneric(dst, x, scale []float32, eps float32) {
 	d := len(scale)
 	for off := 0; off+d <= len(x); off += d {
 		row, out := x[off:off+d], dst[off:off+d]
-		var ss float32
+		var ss float64
 		for _, v := range row {
-			ss += v * v
+			ss += float64(v) * float64(v)
 		}
-		r := 1 / float32(math.Sqrt(float64(ss/float32(d)+eps)))
+		r := float32(1 / math.Sqrt(float64(float32(ss/float64(d))+eps)))
 		for i, v := range row {
 			out[i] = v * r * scale[i]
 		}
@@ -208,9 +229,11 @@ func GELU(dst, x []float32) {
 	rowImpl.gelu(dst, x)
 }
 
+// geluGeneric writes 1 + erf(x/sqrt2) as erfc(-x/sqrt2), which keeps the
+// relative accuracy of the far negative side.
 func geluGeneric(dst, x []float32) {
 	for i, v := range x {
-		dst[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2)))
+		dst[i] = float32(0.5 * float64(v) * math.Erfc(-float64(v)/math.Sqrt2))
 	}
 }
 

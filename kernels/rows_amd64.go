@@ -2,9 +2,128 @@
 
 package kernels
 
-// rowKernelsFor returns the row kernels of level l on amd64.
+// rowKernelsFor returns the row kernels of level l on amd64: the AVX2 or
+// AVX-512 assembly where it exists, the pure-Go twins elsewhere.
 func rowKernelsFor(l Level) rowKernels {
 	k := genericRows
-	_ = l // no assembly yet
+	switch l {
+	case AVX2:
+		k.layerNorm = rowsOf4(layerNormRowAVX2)
+		k.rmsNorm = rowsOf3(rmsNormRowAVX2)
+		k.softmax = softmaxRows(softmaxRowAVX2)
+		k.gelu = geluAVX2
+		k.silu = siluAVX2
+		k.sigmoid = sigmoidAVX2
+		k.add = addAVX2
+		k.mul = mulAVX2
+		k.axpy = axpyAVX2
+		k.dot = dotAVX2
+	case AVX512:
+		k.layerNorm = rowsOf4(layerNormRowAVX512)
+		k.rmsNorm = rowsOf3(rmsNormRowAVX512)
+		k.softmax = softmaxRows(softmaxRowAVX512)
+		k.gelu = geluAVX512
+		k.silu = siluAVX512
+		k.sigmoid = sigmoidAVX512
+		k.add = addAVX512
+		k.mul = mulAVX512
+		k.axpy = axpyAVX512
+		k.dot = dotAVX512
+		k.dotRows = dotRowsAVX512Go
+		k.axpyRows = axpyRowsAVX512Go
+		k.queryBlock = 16
+		k.scoresT = scoresTAVX512
+		k.softmaxCols = softmaxColsAVX512
+		k.pvT = pvTAVX512
+	}
 	return k
 }
+
+// rowsOf4 turns a one-row norm with gamma and beta into a kernel over rows.
+func rowsOf4(row func(dst, x, gamma, beta []float32, eps float32)) func(dst, x, gamma, beta []float32, eps float32) {
+	return func(dst, x, gamma, beta []float32, eps float32) {
+		d := len(gamma)
+		for off := 0; off+d <= len(x); off += d {
+			row(dst[off:off+d], x[off:off+d], gamma, beta, eps)
+		}
+	}
+}
+
+// rowsOf3 turns a one-row norm with a scale into a kernel over rows.
+func rowsOf3(row func(dst, x, scale []float32, eps float32)) func(dst, x, scale []float32, eps float32) {
+	return func(dst, x, scale []float32, eps float32) {
+		d := len(scale)
+		for off := 0; off+d <= len(x); off += d {
+			row(dst[off:off+d], x[off:off+d], scale, eps)
+		}
+	}
+}
+
+// softmaxRows turns a one-row softmax into a kernel over rows of n values.
+func softmaxRows(row func(dst, x []float32)) func(dst, x []float32, n int) {
+	return func(dst, x []float32, n int) {
+		for off := 0; off+n <= len(x); off += n {
+			row(dst[off:off+n], x[off:off+n])
+		}
+	}
+}
+
+//go:noescape
+func layerNormRowAVX512(dst, x, gamma, beta []float32, eps float32)
+
+//go:noescape
+func rmsNormRowAVX512(dst, x, scale []float32, eps float32)
+
+//go:noescape
+func softmaxRowAVX512(dst, x []float32)
+
+//go:noescape
+func geluAVX512(dst, x []float32)
+
+//go:noescape
+func siluAVX512(dst, x []float32)
+
+//go:noescape
+func sigmoidAVX512(dst, x []float32)
+
+//go:noescape
+func addAVX512(dst, a, b []float32)
+
+//go:noescape
+func mulAVX512(dst, a, b []float32)
+
+//go:noescape
+func axpyAVX512(dst []float32, alpha float32, x []float32)
+
+//go:noescape
+func dotAVX512(a, b []float32) float32
+
+//go:noescape
+func layerNormRowAVX2(dst, x, gamma, beta []float32, eps float32)
+
+//go:noescape
+func rmsNormRowAVX2(dst, x, scale []float32, eps float32)
+
+//go:noescape
+func softmaxRowAVX2(dst, x []float32)
+
+//go:noescape
+func geluAVX2(dst, x []float32)
+
+//go:noescape
+func siluAVX2(dst, x []float32)
+
+//go:noescape
+func sigmoidAVX2(dst, x []float32)
+
+//go:noescape
+func addAVX2(dst, a, b []float32)
+
+//go:noescape
+func mulAVX2(dst, a, b []float32)
+
+//go:noescape
+func axpyAVX2(dst []float32, alpha float32, x []float32)
+
+//go:noescape
+func dotAVX2(a, b []float32) float32

@@ -9,25 +9,49 @@ import (
 )
 
 // Task is work split into n independent parts; Do(i) runs part i. Callers
-// keep a Task value alive across runs (a struct they own) so that running it
-// allocates nothing.
+// keep a Task value alive across runs (a struct they own, or one from a
+// sync.Pool) so that running it allocates nothing.
 type Task interface {
 	Do(part int)
 }
 
-// Pool is a set of worker goroutines. A nil *Pool, or one with one thread,
-// runs every part on the calling goroutine. A Pool runs one Run at a time;
-// concurrent callers are serialised.
+// spinIters is how many times an idle worker, or a caller waiting for its
+// helpers, polls before it parks: tens of microseconds, long enough to
+// catch the next product of a layer sequence, short enough that an idle
+// pool burns no CPU.
+const spinIters = 1 << 14
+
+// Pool is a set of persistent worker goroutines. A nil *Pool, or one with
+// one thread, runs every part on the calling goroutine. A Pool runs one Run
+// at a time; concurrent callers are serialised.
+//
+// Idle workers spin briefly, then park on a channel; Run wakes only the
+// parked workers it needs. A run is published as one atomic word (run
+// number and helper count), so a worker never mixes two runs.
 type Pool struct {
 	threads int
-	mu      sync.Mutex // serialises Run
-	wake    []chan struct{}
-	done    sync.WaitGroup
+	mu      sync.Mutex // serialises Run and Close
+	workers []worker
+
+	state   atomic.Uint64 // run number << 16 | helpers taking part
 	task    Task
 	parts   int
-	next    atomic.Int64
-	closed  bool
+	next    atomic.Int64 // next part to hand out
+	pending atomic.Int64 // helpers still running this run
+	closed  atomic.Bool
+
+	callerParked atomic.Bool
+	callerWake   chan struct{}
 }
+
+// worker is one helper goroutine's parking place.
+type worker struct {
+	parked atomic.Bool
+	wake   chan struct{} // capacity 1: a send never blocks
+	_      [48]byte      // keeps workers' flags on separate cache lines
+}
+
+const helperBits = 16
 
 // New starts a pool that runs work on up to threads goroutines, the caller's
 // included. threads <= 0 means runtime.GOMAXPROCS(0).
@@ -35,11 +59,12 @@ func New(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{threads: threads}
-	p.wake = make([]chan struct{}, threads-1)
-	for i := range p.wake {
-		p.wake[i] = make(chan struct{}, 1)
-		go p.worker(p.wake[i])
+	threads = min(threads, 1<<helperBits-1)
+	p := &Pool{threads: threads, callerWake: make(chan struct{}, 1)}
+	p.workers = make([]worker, threads-1)
+	for i := range p.workers {
+		p.workers[i].wake = make(chan struct{}, 1)
+		go p.work(i)
 	}
 	return p
 }
@@ -54,8 +79,8 @@ func (p *Pool) Threads() int {
 
 // Run calls t.Do(i) for every i in [0, parts) and returns when all calls
 // have returned. Parts are handed out dynamically, so they may run in any
-// order and on any worker: a task must not depend on which goroutine runs a
-// part.
+// order and on any goroutine: a task must not depend on which one runs a
+// part. Run must not be called after Close.
 func (p *Pool) Run(parts int, t Task) {
 	if parts <= 0 {
 		return
@@ -68,15 +93,22 @@ func (p *Pool) Run(parts int, t Task) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed.Load() {
+		panic("parallel: Run on a closed Pool")
+	}
+	helpers := min(len(p.workers), parts-1)
 	p.task, p.parts = t, parts
 	p.next.Store(0)
-	helpers := min(len(p.wake), parts-1)
-	p.done.Add(helpers)
+	p.pending.Store(int64(helpers))
+	run := p.state.Load()>>helperBits + 1
+	p.state.Store(run<<helperBits | uint64(helpers))
 	for i := 0; i < helpers; i++ {
-		p.wake[i] <- struct{}{}
+		if w := &p.workers[i]; w.parked.Swap(false) {
+			w.wake <- struct{}{}
+		}
 	}
 	p.drain()
-	p.done.Wait()
+	p.waitHelpers()
 	p.task = nil
 }
 
@@ -91,25 +123,85 @@ func (p *Pool) drain() {
 	}
 }
 
-func (p *Pool) worker(wake chan struct{}) {
-	for range wake {
+// waitHelpers returns when every helper of the run has finished.
+func (p *Pool) waitHelpers() {
+	for i := 0; i < spinIters; i++ {
+		if p.pending.Load() == 0 {
+			return
+		}
+		if i%128 == 127 {
+			runtime.Gosched()
+		}
+	}
+	p.callerParked.Store(true)
+	if p.pending.Load() == 0 && p.callerParked.Swap(false) {
+		return
+	}
+	<-p.callerWake // the last helper saw callerParked and sends once
+}
+
+// work is worker i's loop: wait for a run that includes it, drain, report.
+func (p *Pool) work(i int) {
+	w := &p.workers[i]
+	var seen uint64
+	for {
+		s := p.await(w, seen)
+		seen = s >> helperBits
+		if p.closed.Load() {
+			return
+		}
+		if i >= int(s&(1<<helperBits-1)) {
+			continue // this run does not need worker i
+		}
 		p.drain()
-		p.done.Done()
+		if p.pending.Add(-1) == 0 && p.callerParked.Swap(false) {
+			p.callerWake <- struct{}{}
+		}
 	}
 }
 
-// Close stops the workers. The pool must not be used afterwards.
+// await returns the state of the first run after run number seen: spinning
+// first, then parked until Run or Close wakes w.
+func (p *Pool) await(w *worker, seen uint64) uint64 {
+	for i := 0; i < spinIters; i++ {
+		if s := p.state.Load(); s>>helperBits != seen {
+			return s
+		}
+		if i%128 == 127 {
+			runtime.Gosched()
+		}
+	}
+	for {
+		w.parked.Store(true)
+		if s := p.state.Load(); s>>helperBits != seen {
+			if !w.parked.Swap(false) {
+				<-w.wake // a waker took the flag: its token is ours to consume
+			}
+			return s
+		}
+		<-w.wake
+		if s := p.state.Load(); s>>helperBits != seen {
+			return s
+		}
+	}
+}
+
+// Close stops the workers. The pool must not be used afterwards; Close on a
+// nil or closed pool does nothing.
 func (p *Pool) Close() {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed.Swap(true) {
 		return
 	}
-	p.closed = true
-	for _, w := range p.wake {
-		close(w)
+	run := p.state.Load()>>helperBits + 1
+	p.state.Store(run << helperBits)
+	for i := range p.workers {
+		if w := &p.workers[i]; w.parked.Swap(false) {
+			w.wake <- struct{}{}
+		}
 	}
 }

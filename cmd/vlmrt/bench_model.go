@@ -51,16 +51,14 @@ func benchModel(args []string, w io.Writer) error {
 	for range 3 { // warm caches and the pool
 		s.Run()
 	}
-	var before, after goruntime.MemStats
 	times := make([]float64, *runs)
-	goruntime.ReadMemStats(&before)
 	for i := range times {
 		start := time.Now()
 		s.Run()
 		times[i] = float64(time.Since(start).Nanoseconds()) / 1e6
 	}
-	goruntime.ReadMemStats(&after)
 	slices.Sort(times)
+	allocs := allocsPerRun(s.Run, min(*runs, 100))
 	fmt.Fprintf(w, "model: %s\n", *model)
 	fmt.Fprintf(w, "class: %s\n", m.Class())
 	fmt.Fprintf(w, "level: %s\n", kernels.Active())
@@ -69,7 +67,7 @@ func benchModel(args []string, w io.Writer) error {
 	fmt.Fprintf(w, "p50_ms: %.4f\n", percentile(times, 0.5))
 	fmt.Fprintf(w, "p90_ms: %.4f\n", percentile(times, 0.9))
 	fmt.Fprintf(w, "min_ms: %.4f\n", times[0])
-	fmt.Fprintf(w, "allocs_per_run: %g\n", float64(after.Mallocs-before.Mallocs)/float64(*runs))
+	fmt.Fprintf(w, "allocs_per_run: %g\n", allocs)
 	fmt.Fprintf(w, "arena_bytes: %d\n", plan.ArenaBytes())
 	fmt.Fprintf(w, "weights_bytes: %d\n", m.WeightBytes())
 	fmt.Fprintf(w, "packed_bytes: %d\n", m.PackedBytes())
@@ -83,4 +81,18 @@ func benchModel(args []string, w io.Writer) error {
 func percentile(sorted []float64, q float64) float64 {
 	i := int(q*float64(len(sorted)) + 0.5)
 	return sorted[min(max(i-1, 0), len(sorted)-1)]
+}
+
+// allocsPerRun counts the heap allocations of n calls of run, as
+// testing.AllocsPerRun does: with GOMAXPROCS at 1, so that the runtime's own
+// background work does not count.
+func allocsPerRun(run func(), n int) float64 {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(1))
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	for range n {
+		run()
+	}
+	goruntime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / float64(n)
 }

@@ -1,0 +1,11 @@
+//go:build purego || !amd64
+
+package bench
+
+import "github.com/vlmrt/vlmrt/kernels"
+
+// PeakFMA returns 0: this build has no FMA loop to measure the peak with.
+func PeakFMA(l kernels.Level, iters int) float64 {
+	_, _ = l, iters
+	return 0
+}

@@ -1,0 +1,557 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Attention kernels for AVX-512. The blocked path works on 16 queries at a
+// time (one Z register of lanes): the caller transposes the block's query
+// rows into qt (dh rows of 16), and the score tile is kept transposed,
+// st[key*16 + query], so that scores, softmax and P*V are all vertical
+// (lane = query) with no horizontal reductions.
+
+// EXP512 sets x = exp(x); n, q, r2 are clobbered. x is put first in
+// VMAXPS/VMINPS so that a NaN passes through.
+#define EXP512(x, n, q, r2) \
+	VMAXPS x, Z29, x; \
+	VMINPS x, Z30, x; \
+	VMULPS Z20, x, n; \
+	VRNDSCALEPS $0, n, n; \
+	VFMADD231PS Z21, n, x; \
+	VFMADD231PS Z22, n, x; \
+	VMOVAPS Z23, q; \
+	VFMADD213PS Z24, x, q; \
+	VFMADD213PS Z25, x, q; \
+	VFMADD213PS Z26, x, q; \
+	VFMADD213PS Z27, x, q; \
+	VMULPS x, x, r2; \
+	VADDPS Z28, x, x; \
+	VFMADD231PS q, r2, x; \
+	VSCALEFPS n, x, x
+
+// TAILMASK sets K1 to the low CX bits (CX in 1..15); AX clobbered.
+#define TAILMASK \
+	MOVL $1, AX; \
+	SHLL CX, AX; \
+	DECL AX; \
+	KMOVW AX, K1
+
+// Offsets in scoresArgs.
+#define SA_ST 0
+#define SA_QT 8
+#define SA_K 16
+#define SA_NK 24
+#define SA_DH 32
+#define SA_KS 40
+#define SA_SCALE 48
+
+// func scoresT16AVX512(a *scoresArgs)
+// st[j*16 + r] = scale * sum_d k[j*ks + d] * qt[d*16 + r].
+// Register plan: Z0-Z7 accumulate 8 keys (one query lane each), Z8 holds
+// qt row d, each key value is broadcast from memory into its FMA
+// (VFMADD231PS.BCST): 9 loads per 8 FMAs. 8 keys keep the two FMA ports
+// busy through the 4-cycle latency. AX, DX walk keys j..j+3 and j+4..j+7
+// at BX = ks*4 bytes apart (CX = 3*BX); R8 walks qt.
+TEXT ·scoresT16AVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ SA_ST(R13), DI
+	MOVQ SA_K(R13), SI
+	MOVQ SA_NK(R13), R9
+	MOVQ SA_DH(R13), R10
+	MOVQ SA_KS(R13), BX
+	SHLQ $2, BX
+	LEAQ (BX)(BX*2), CX
+	VBROADCASTSS SA_SCALE(R13), Z9
+	LEAQ (BX*8), R12
+sc_block8:
+	CMPQ R9, $8
+	JB   sc_single
+	MOVQ SI, AX
+	LEAQ (SI)(BX*4), DX
+	MOVQ SA_QT(R13), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ R10, R11
+sc_d8:
+	VMOVUPS (R8), Z8
+	VFMADD231PS.BCST (AX), Z8, Z0
+	VFMADD231PS.BCST (AX)(BX*1), Z8, Z1
+	VFMADD231PS.BCST (AX)(BX*2), Z8, Z2
+	VFMADD231PS.BCST (AX)(CX*1), Z8, Z3
+	VFMADD231PS.BCST (DX), Z8, Z4
+	VFMADD231PS.BCST (DX)(BX*1), Z8, Z5
+	VFMADD231PS.BCST (DX)(BX*2), Z8, Z6
+	VFMADD231PS.BCST (DX)(CX*1), Z8, Z7
+	ADDQ $4, AX
+	ADDQ $4, DX
+	ADDQ $64, R8
+	DECQ R11
+	JNZ  sc_d8
+	VMULPS Z9, Z0, Z0
+	VMULPS Z9, Z1, Z1
+	VMULPS Z9, Z2, Z2
+	VMULPS Z9, Z3, Z3
+	VMULPS Z9, Z4, Z4
+	VMULPS Z9, Z5, Z5
+	VMULPS Z9, Z6, Z6
+	VMULPS Z9, Z7, Z7
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	ADDQ $512, DI
+	ADDQ R12, SI
+	SUBQ $8, R9
+	JMP  sc_block8
+sc_single:
+	TESTQ R9, R9
+	JZ    sc_done
+	MOVQ SI, AX
+	MOVQ SA_QT(R13), R8
+	VXORPS Z0, Z0, Z0
+	MOVQ R10, R11
+sc_d1:
+	VMOVUPS (R8), Z8
+	VFMADD231PS.BCST (AX), Z8, Z0
+	ADDQ $4, AX
+	ADDQ $64, R8
+	DECQ R11
+	JNZ  sc_d1
+	VMULPS Z9, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	ADDQ BX, SI
+	DECQ R9
+	JMP  sc_single
+sc_done:
+	VZEROUPPER
+	RET
+
+// Offsets in colsArgs.
+#define CA_ST 0
+#define CA_NK 8
+#define CA_MLC 16
+
+// func softmaxCols16AVX512(a *colsArgs)
+// One online-softmax step over a score tile of nk rows of 16 lanes: with m
+// the running maximum and l the running sum (mlc[0:16], mlc[16:32]), the
+// new maximum is m' = max(m, column maxima, -MaxFloat32), c = exp(m - m')
+// goes to mlc[32:48], the tile becomes exp(st - m') and l' = l*c + its
+// column sums. Register plan: exp constants Z20-Z30 (see
+// rows_avx512_amd64.s), Z10 m, Z11 m', Z12 c, Z13 the sum, Z0 a row,
+// Z4-Z6 exp temporaries.
+TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ CA_ST(R13), SI
+	MOVQ CA_NK(R13), BX
+	MOVQ CA_MLC(R13), DI
+	VBROADCASTSS ·vecConsts+0(SB), Z20
+	VBROADCASTSS ·vecConsts+32(SB), Z21
+	VBROADCASTSS ·vecConsts+64(SB), Z22
+	VBROADCASTSS ·vecConsts+96(SB), Z23
+	VBROADCASTSS ·vecConsts+128(SB), Z24
+	VBROADCASTSS ·vecConsts+160(SB), Z25
+	VBROADCASTSS ·vecConsts+192(SB), Z26
+	VBROADCASTSS ·vecConsts+224(SB), Z27
+	VBROADCASTSS ·vecConsts+256(SB), Z28
+	VBROADCASTSS ·vecConsts+352(SB), Z29
+	VBROADCASTSS ·vecConsts+384(SB), Z30
+	VMOVUPS (DI), Z10
+	VBROADCASTSS ·vecConsts+992(SB), Z11
+	VMAXPS Z10, Z11, Z11
+	MOVQ SI, AX
+	MOVQ BX, CX
+	TESTQ CX, CX
+	JZ    col_maxdone
+col_max:
+	VMAXPS (AX), Z11, Z11
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  col_max
+col_maxdone:
+	VSUBPS Z11, Z10, Z12
+	EXP512(Z12, Z4, Z5, Z6)
+	VXORPS Z13, Z13, Z13
+	MOVQ SI, AX
+	MOVQ BX, CX
+	TESTQ CX, CX
+	JZ    col_expdone
+col_exp:
+	VMOVUPS (AX), Z0
+	VSUBPS Z11, Z0, Z0
+	EXP512(Z0, Z4, Z5, Z6)
+	VADDPS Z0, Z13, Z13
+	VMOVUPS Z0, (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  col_exp
+col_expdone:
+	VMOVUPS 64(DI), Z14
+	VFMADD213PS Z13, Z12, Z14
+	VMOVUPS Z11, (DI)
+	VMOVUPS Z14, 64(DI)
+	VMOVUPS Z12, 128(DI)
+	VZEROUPPER
+	RET
+
+// MKMASK sets K to the lanes of chunk off/16 of the R8 dims left: min(max(
+// R8-off, 0), 16) low bits. AX, CX clobbered.
+#define MKMASK(off, K) \
+	MOVQ R8, CX; \
+	SUBQ $off, CX; \
+	MOVQ $0, AX; \
+	CMPQ CX, $0; \
+	CMOVQLT AX, CX; \
+	MOVQ $16, AX; \
+	CMPQ CX, AX; \
+	CMOVQGT AX, CX; \
+	MOVL $1, AX; \
+	SHLL CX, AX; \
+	DECL AX; \
+	KMOVW AX, K
+
+// Offsets in pvArgs.
+#define PA_O 0
+#define PA_ST 8
+#define PA_V 16
+#define PA_C 24
+#define PA_NK 32
+#define PA_DH 40
+#define PA_VS 48
+
+// func pv4AVX512(a *pvArgs)
+// For the 4 queries a = 0..3 of a quad: o[a*dh + d] = o[a*dh + d]*c[a] +
+// sum_j st[j*16 + a] * v[j*vs + d]. Register plan: per group of 64 dims
+// (masks K1-K4 for its four 16-lane chunks), Z0-Z15 accumulate 4 queries x
+// 4 chunks, Z16-Z19 hold the 4 chunks of a value row, Z20-Z23 the 4
+// broadcast probabilities of key j, Z24-Z27 the 4 rescale factors: 8 loads
+// per 16 FMAs.
+TEXT ·pv4AVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ PA_O(R13), DI
+	MOVQ PA_V(R13), R11
+	MOVQ PA_DH(R13), R8
+	LEAQ (R8*4), R9
+	LEAQ (R9)(R9*2), R10
+	MOVQ PA_VS(R13), R12
+	SHLQ $2, R12
+	MOVQ PA_C(R13), AX
+	VBROADCASTSS (AX), Z24
+	VBROADCASTSS 4(AX), Z25
+	VBROADCASTSS 8(AX), Z26
+	VBROADCASTSS 12(AX), Z27
+pv_group:
+	CMPQ R8, $0
+	JLE  pv_done
+	MKMASK(0, K1)
+	MKMASK(16, K2)
+	MKMASK(32, K3)
+	MKMASK(48, K4)
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMOVUPS.Z 128(DI), K3, Z2
+	VMOVUPS.Z 192(DI), K4, Z3
+	VMOVUPS.Z (DI)(R9*1), K1, Z4
+	VMOVUPS.Z 64(DI)(R9*1), K2, Z5
+	VMOVUPS.Z 128(DI)(R9*1), K3, Z6
+	VMOVUPS.Z 192(DI)(R9*1), K4, Z7
+	VMOVUPS.Z (DI)(R9*2), K1, Z8
+	VMOVUPS.Z 64(DI)(R9*2), K2, Z9
+	VMOVUPS.Z 128(DI)(R9*2), K3, Z10
+	VMOVUPS.Z 192(DI)(R9*2), K4, Z11
+	VMOVUPS.Z (DI)(R10*1), K1, Z12
+	VMOVUPS.Z 64(DI)(R10*1), K2, Z13
+	VMOVUPS.Z 128(DI)(R10*1), K3, Z14
+	VMOVUPS.Z 192(DI)(R10*1), K4, Z15
+	VMULPS Z24, Z0, Z0
+	VMULPS Z24, Z1, Z1
+	VMULPS Z24, Z2, Z2
+	VMULPS Z24, Z3, Z3
+	VMULPS Z25, Z4, Z4
+	VMULPS Z25, Z5, Z5
+	VMULPS Z25, Z6, Z6
+	VMULPS Z25, Z7, Z7
+	VMULPS Z26, Z8, Z8
+	VMULPS Z26, Z9, Z9
+	VMULPS Z26, Z10, Z10
+	VMULPS Z26, Z11, Z11
+	VMULPS Z27, Z12, Z12
+	VMULPS Z27, Z13, Z13
+	VMULPS Z27, Z14, Z14
+	VMULPS Z27, Z15, Z15
+	MOVQ PA_ST(R13), SI
+	MOVQ R11, AX
+	MOVQ PA_NK(R13), DX
+	TESTQ DX, DX
+	JZ    pv_store
+pv_key:
+	VMOVUPS.Z (AX), K1, Z16
+	VMOVUPS.Z 64(AX), K2, Z17
+	VMOVUPS.Z 128(AX), K3, Z18
+	VMOVUPS.Z 192(AX), K4, Z19
+	VBROADCASTSS (SI), Z20
+	VBROADCASTSS 4(SI), Z21
+	VBROADCASTSS 8(SI), Z22
+	VBROADCASTSS 12(SI), Z23
+	VFMADD231PS Z16, Z20, Z0
+	VFMADD231PS Z17, Z20, Z1
+	VFMADD231PS Z18, Z20, Z2
+	VFMADD231PS Z19, Z20, Z3
+	VFMADD231PS Z16, Z21, Z4
+	VFMADD231PS Z17, Z21, Z5
+	VFMADD231PS Z18, Z21, Z6
+	VFMADD231PS Z19, Z21, Z7
+	VFMADD231PS Z16, Z22, Z8
+	VFMADD231PS Z17, Z22, Z9
+	VFMADD231PS Z18, Z22, Z10
+	VFMADD231PS Z19, Z22, Z11
+	VFMADD231PS Z16, Z23, Z12
+	VFMADD231PS Z17, Z23, Z13
+	VFMADD231PS Z18, Z23, Z14
+	VFMADD231PS Z19, Z23, Z15
+	ADDQ R12, AX
+	ADDQ $64, SI
+	DECQ DX
+	JNZ  pv_key
+pv_store:
+	VMOVUPS Z0, K1, (DI)
+	VMOVUPS Z1, K2, 64(DI)
+	VMOVUPS Z2, K3, 128(DI)
+	VMOVUPS Z3, K4, 192(DI)
+	VMOVUPS Z4, K1, (DI)(R9*1)
+	VMOVUPS Z5, K2, 64(DI)(R9*1)
+	VMOVUPS Z6, K3, 128(DI)(R9*1)
+	VMOVUPS Z7, K4, 192(DI)(R9*1)
+	VMOVUPS Z8, K1, (DI)(R9*2)
+	VMOVUPS Z9, K2, 64(DI)(R9*2)
+	VMOVUPS Z10, K3, 128(DI)(R9*2)
+	VMOVUPS Z11, K4, 192(DI)(R9*2)
+	VMOVUPS Z12, K1, (DI)(R10*1)
+	VMOVUPS Z13, K2, 64(DI)(R10*1)
+	VMOVUPS Z14, K3, 128(DI)(R10*1)
+	VMOVUPS Z15, K4, 192(DI)(R10*1)
+	ADDQ $256, DI
+	ADDQ $256, R11
+	SUBQ $64, R8
+	JMP  pv_group
+pv_done:
+	VZEROUPPER
+	RET
+
+// Offsets in dotRowsArgs.
+#define DA_S 0
+#define DA_Q 8
+#define DA_K 16
+#define DA_NK 24
+#define DA_DH 32
+#define DA_KS 40
+#define DA_SCALE 48
+
+// FOLD folds Z to its low 128 bits (sum of the halves); Z14 clobbered.
+#define FOLD(Z, Y, X) \
+	VEXTRACTF64X4 $1, Z, Y14; \
+	VADDPS Y14, Y, Y; \
+	VEXTRACTF128 $1, Y, X14; \
+	VADDPS X14, X, X
+
+// func dotRowsAVX512(a *dotRowsArgs)
+// s[j] = scale * dot(q, k[j*ks : j*ks+dh]) for j < nk: the scores of one
+// query row, the decode path. Register plan: Z0-Z3 accumulate 4 keys, Z8
+// holds a 16-value chunk of q; a tail chunk is loaded under K1. The four
+// sums fold to 128 bits and two rounds of VHADDPS leave the 4 scores in X0.
+TEXT ·dotRowsAVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ DA_S(R13), DI
+	MOVQ DA_K(R13), SI
+	MOVQ DA_NK(R13), R9
+	MOVQ DA_KS(R13), BX
+	SHLQ $2, BX
+	LEAQ (BX)(BX*2), R12
+	VBROADCASTSS DA_SCALE(R13), Z9
+	MOVQ DA_DH(R13), CX
+	ANDQ $15, CX
+	TAILMASK
+dr_block4:
+	CMPQ R9, $4
+	JB   dr_single
+	MOVQ SI, AX
+	MOVQ DA_Q(R13), R8
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ DA_DH(R13), R11
+dr_d4:
+	CMPQ R11, $16
+	JB   dr_tail4
+	VMOVUPS (R8), Z8
+	VFMADD231PS (AX), Z8, Z0
+	VFMADD231PS (AX)(BX*1), Z8, Z1
+	VFMADD231PS (AX)(BX*2), Z8, Z2
+	VFMADD231PS (AX)(R12*1), Z8, Z3
+	ADDQ $64, AX
+	ADDQ $64, R8
+	SUBQ $16, R11
+	JMP  dr_d4
+dr_tail4:
+	TESTQ R11, R11
+	JZ    dr_reduce4
+	VMOVUPS.Z (R8), K1, Z8
+	VMOVUPS.Z (AX), K1, Z10
+	VMOVUPS.Z (AX)(BX*1), K1, Z11
+	VMOVUPS.Z (AX)(BX*2), K1, Z12
+	VMOVUPS.Z (AX)(R12*1), K1, Z13
+	VFMADD231PS Z10, Z8, Z0
+	VFMADD231PS Z11, Z8, Z1
+	VFMADD231PS Z12, Z8, Z2
+	VFMADD231PS Z13, Z8, Z3
+dr_reduce4:
+	FOLD(Z0, Y0, X0)
+	FOLD(Z1, Y1, X1)
+	FOLD(Z2, Y2, X2)
+	FOLD(Z3, Y3, X3)
+	VHADDPS X1, X0, X0
+	VHADDPS X3, X2, X2
+	VHADDPS X2, X0, X0
+	VMULPS X9, X0, X0
+	VMOVUPS X0, (DI)
+	ADDQ $16, DI
+	LEAQ (SI)(BX*4), SI
+	SUBQ $4, R9
+	JMP  dr_block4
+dr_single:
+	TESTQ R9, R9
+	JZ    dr_done
+	MOVQ SI, AX
+	MOVQ DA_Q(R13), R8
+	VXORPS Z0, Z0, Z0
+	MOVQ DA_DH(R13), R11
+dr_d1:
+	CMPQ R11, $16
+	JB   dr_tail1
+	VMOVUPS (R8), Z8
+	VFMADD231PS (AX), Z8, Z0
+	ADDQ $64, AX
+	ADDQ $64, R8
+	SUBQ $16, R11
+	JMP  dr_d1
+dr_tail1:
+	TESTQ R11, R11
+	JZ    dr_reduce1
+	VMOVUPS.Z (R8), K1, Z8
+	VMOVUPS.Z (AX), K1, Z10
+	VFMADD231PS Z10, Z8, Z0
+dr_reduce1:
+	FOLD(Z0, Y0, X0)
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMULSS X9, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ BX, SI
+	DECQ R9
+	JMP  dr_single
+dr_done:
+	VZEROUPPER
+	RET
+
+// Offsets in axpyRowsArgs.
+#define XA_O 0
+#define XA_P 8
+#define XA_V 16
+#define XA_NK 24
+#define XA_DH 32
+#define XA_VS 40
+
+// func axpyRowsAVX512(a *axpyRowsArgs)
+// o[d] = sum_j p[j] * v[j*vs + d] for d < dh: one query row's P*V, the
+// decode path. Register plan: per group of 64 dims (masks K1-K4), Z0-Z3
+// accumulate even keys and Z4-Z7 odd keys (two chains hide the FMA
+// latency), Z16-Z19 and Z10-Z13 hold the value chunks, Z8 and Z9 the
+// broadcast probabilities.
+TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), R13
+	MOVQ XA_O(R13), DI
+	MOVQ XA_V(R13), R11
+	MOVQ XA_DH(R13), R8
+	MOVQ XA_VS(R13), R12
+	SHLQ $2, R12
+xr_group:
+	CMPQ R8, $0
+	JLE  xr_done
+	MKMASK(0, K1)
+	MKMASK(16, K2)
+	MKMASK(32, K3)
+	MKMASK(48, K4)
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	MOVQ XA_P(R13), SI
+	MOVQ R11, AX
+	MOVQ XA_NK(R13), DX
+xr_pair:
+	CMPQ DX, $2
+	JB   xr_one
+	VBROADCASTSS (SI), Z8
+	VBROADCASTSS 4(SI), Z9
+	VMOVUPS.Z (AX), K1, Z16
+	VMOVUPS.Z 64(AX), K2, Z17
+	VMOVUPS.Z 128(AX), K3, Z18
+	VMOVUPS.Z 192(AX), K4, Z19
+	VMOVUPS.Z (AX)(R12*1), K1, Z10
+	VMOVUPS.Z 64(AX)(R12*1), K2, Z11
+	VMOVUPS.Z 128(AX)(R12*1), K3, Z12
+	VMOVUPS.Z 192(AX)(R12*1), K4, Z13
+	VFMADD231PS Z16, Z8, Z0
+	VFMADD231PS Z17, Z8, Z1
+	VFMADD231PS Z18, Z8, Z2
+	VFMADD231PS Z19, Z8, Z3
+	VFMADD231PS Z10, Z9, Z4
+	VFMADD231PS Z11, Z9, Z5
+	VFMADD231PS Z12, Z9, Z6
+	VFMADD231PS Z13, Z9, Z7
+	LEAQ (AX)(R12*2), AX
+	ADDQ $8, SI
+	SUBQ $2, DX
+	JMP  xr_pair
+xr_one:
+	TESTQ DX, DX
+	JZ    xr_store
+	VBROADCASTSS (SI), Z8
+	VMOVUPS.Z (AX), K1, Z16
+	VMOVUPS.Z 64(AX), K2, Z17
+	VMOVUPS.Z 128(AX), K3, Z18
+	VMOVUPS.Z 192(AX), K4, Z19
+	VFMADD231PS Z16, Z8, Z0
+	VFMADD231PS Z17, Z8, Z1
+	VFMADD231PS Z18, Z8, Z2
+	VFMADD231PS Z19, Z8, Z3
+xr_store:
+	VADDPS Z4, Z0, Z0
+	VADDPS Z5, Z1, Z1
+	VADDPS Z6, Z2, Z2
+	VADDPS Z7, Z3, Z3
+	VMOVUPS Z0, K1, (DI)
+	VMOVUPS Z1, K2, 64(DI)
+	VMOVUPS Z2, K3, 128(DI)
+	VMOVUPS Z3, K4, 192(DI)
+	ADDQ $256, DI
+	ADDQ $256, R11
+	SUBQ $64, R8
+	JMP  xr_group
+xr_done:
+	VZEROUPPER
+	RET

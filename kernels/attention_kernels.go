@@ -1,0 +1,89 @@
+package kernels
+
+import "math"
+
+// This file holds the attention inner kernels' pure-Go twins. Two shapes:
+//
+// The row path (one query row of one head, the decode step and the
+// sparsemax path): dotRows scores the row against every key, axpyRows sums
+// the value rows weighted by the probabilities.
+//
+// The blocked path (rowKernels.queryBlock queries of one head at a time):
+// the block's query rows are transposed into qt (dh rows of qb lanes) and
+// the score tile st is kept transposed, st[key*qb + query]; scoresT fills
+// a tile, softmaxCols takes one online-softmax step over it and pvT adds
+// the tile's P*V into the block's running output.
+
+// dotRowsGeneric sets s[j] = scale * dot(q, k[j*ks : j*ks+len(q)]).
+func dotRowsGeneric(s, q, k []float32, ks int, scale float32) {
+	for j := range s {
+		s[j] = dotGeneric(q, k[j*ks:j*ks+len(q)]) * scale
+	}
+}
+
+// axpyRowsGeneric sets o = sum_j p[j] * v[j*vs : j*vs+len(o)].
+func axpyRowsGeneric(o, p, v []float32, vs int) {
+	clear(o)
+	for j, pj := range p {
+		axpyGeneric(o, pj, v[j*vs:j*vs+len(o)])
+	}
+}
+
+// scoresTGeneric sets st[j*qb + r] = scale * sum_d k[j*ks+d] * qt[d*qb+r]
+// for j < nk, where qb = len(qt)/dh.
+func scoresTGeneric(st, qt, k []float32, nk, dh, ks int, scale float32) {
+	qb := len(qt) / dh
+	for j := 0; j < nk; j++ {
+		row := st[j*qb : (j+1)*qb]
+		clear(row)
+		for d, kv := range k[j*ks : j*ks+dh] {
+			for r, qv := range qt[d*qb : (d+1)*qb] {
+				row[r] += kv * qv
+			}
+		}
+		for r := range row {
+			row[r] *= scale
+		}
+	}
+}
+
+// softmaxColsGeneric takes one online-softmax step over the tile st of nk
+// rows of qb = len(mlc)/3 lanes. mlc holds the running maximum m, the
+// running sum l and, on return, the factor c = exp(m - m') by which the
+// output so far must be rescaled; the tile becomes exp(st - m'). The new
+// maximum is floored at -MaxFloat32 so that a lane with no kept key so far
+// gets c = 0 and zeros instead of NaNs.
+func softmaxColsGeneric(st []float32, nk int, mlc []float32) {
+	qb := len(mlc) / 3
+	m, l, c := mlc[:qb], mlc[qb:2*qb], mlc[2*qb:]
+	for r := 0; r < qb; r++ {
+		mn := max(m[r], -math.MaxFloat32)
+		for j := 0; j < nk; j++ {
+			mn = max(mn, st[j*qb+r])
+		}
+		c[r] = float32(math.Exp(float64(m[r] - mn)))
+		var sum float32
+		for j := 0; j < nk; j++ {
+			e := float32(math.Exp(float64(st[j*qb+r] - mn)))
+			st[j*qb+r] = e
+			sum += e
+		}
+		l[r] = l[r]*c[r] + sum
+		m[r] = mn
+	}
+}
+
+// pvTGeneric sets o[r*dh + d] = o[r*dh+d]*c[r] + sum_j st[j*qb+r] *
+// v[j*vs+d] for the qb = len(c) queries of a block.
+func pvTGeneric(o, st, v, c []float32, nk, dh, vs int) {
+	qb := len(c)
+	for r := 0; r < qb; r++ {
+		or := o[r*dh : (r+1)*dh]
+		for d := range or {
+			or[d] *= c[r]
+		}
+		for j := 0; j < nk; j++ {
+			axpyGeneric(or, st[j*qb+r], v[j*vs:j*vs+dh])
+		}
+	}
+}
