@@ -22,6 +22,8 @@ func rowKernelsFor(l Level) rowKernels {
 	k.sigmoid = sigmoidNEON
 	k.silu = siluNEON
 	k.gelu = geluNEON
+	k.dotRows = dotRowsNEONGo
+	k.axpyRows = axpyRowsNEONGo
 	return k
 }
 
