@@ -7,7 +7,9 @@
 // eight would not fill), q in V0-V3, the key in V4-V7; the sum is scaled
 // and stored, one key after another.
 //
-// axpyRowsNEON: the output row stays in registers while every key passes:
+// axpyRowsNEON: o = o*c + sum_j p[j] v[j] (o = sum_j p[j] v[j] when c is
+// nil; p[j] at p + j*ps): axpyRows, and one query row of pvT. The output
+// row stays in registers while every key passes:
 // for each chunk of 64 columns, V16-V31 accumulate p[j] * v[j] (p[j]
 // broadcast into V0 by LD1R, v[j] streamed through V4-V11), so a key costs
 // 16 loads and 16 FMLA and no load or store of the output (an axpy per key
@@ -85,11 +87,26 @@ dotstore:
 	BNE     key
 	RET
 
+// INIT4 starts four accumulators (by name, then by number) at zero, or at
+// o*c with o at R14 (which it advances) when R8 (c) is not 0.
+#define INIT4(a, b, c, d, an, bn, cn, dn) \
+	CBZ  R8, 3(PC); \
+	VLD1 (R14), [a.S4, b.S4, c.S4, d.S4]; \
+	B    5(PC); \
+	ZERO4(a, b, c, d); \
+	CBZ  R8, 5(PC); \
+	FMUL_4S(an, an, 1); \
+	FMUL_4S(bn, bn, 1); \
+	FMUL_4S(cn, cn, 1); \
+	FMUL_4S(dn, dn, 1); \
+	ADD  $64, R14
+
 // func axpyRowsNEON(args *neonAxpyRowsArgs)
 //
 // R1 o cursor, R2 p, R3 v at the current column chunk, R4 nk, R5 columns
-// left, R6 vs in bytes; R10 p cursor, R11 v row cursor, R12 key counter,
-// R13 load cursor.
+// left, R6 vs in bytes, R7 ps in bytes, R8 c (0: start from zero), V1 c in
+// every lane; R10 p cursor, R11 v row cursor, R12 key counter, R13 load
+// cursor.
 TEXT ·axpyRowsNEON(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), R0
 	MOVD 0(R0), R1  // o
@@ -98,21 +115,28 @@ TEXT ·axpyRowsNEON(SB), NOSPLIT, $0-8
 	MOVD 24(R0), R4 // nk
 	MOVD 32(R0), R5 // dh
 	MOVD 40(R0), R6 // vs
+	MOVD 48(R0), R7 // ps
+	MOVD 56(R0), R8 // c
 	LSL  $2, R6
+	LSL  $2, R7
+	CBZ  R8, c64
+	VLD1R (R8), [V1.S4]
 
 c64:
 	CMP  $64, R5
 	BLT  c16
-	ZERO4(V16, V17, V18, V19)
-	ZERO4(V20, V21, V22, V23)
-	ZERO4(V24, V25, V26, V27)
-	ZERO4(V28, V29, V30, V31)
+	MOVD R1, R14
+	INIT4(V16, V17, V18, V19, 16, 17, 18, 19)
+	INIT4(V20, V21, V22, V23, 20, 21, 22, 23)
+	INIT4(V24, V25, V26, V27, 24, 25, 26, 27)
+	INIT4(V28, V29, V30, V31, 28, 29, 30, 31)
 	MOVD R2, R10
 	MOVD R3, R11
 	MOVD R4, R12
 
 c64key:
-	VLD1R.P 4(R10), [V0.S4]
+	VLD1R   (R10), [V0.S4]
+	ADD     R7, R10
 	MOVD    R11, R13
 	VLD1.P  64(R13), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P  64(R13), [V8.S4, V9.S4, V10.S4, V11.S4]
@@ -148,13 +172,15 @@ c64key:
 c16:
 	CMP  $16, R5
 	BLT  c4
-	ZERO4(V16, V17, V18, V19)
+	MOVD R1, R14
+	INIT4(V16, V17, V18, V19, 16, 17, 18, 19)
 	MOVD R2, R10
 	MOVD R3, R11
 	MOVD R4, R12
 
 c16key:
-	VLD1R.P 4(R10), [V0.S4]
+	VLD1R   (R10), [V0.S4]
+	ADD     R7, R10
 	VLD1    (R11), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VFMLA   V0.S4, V4.S4, V16.S4
 	VFMLA   V0.S4, V5.S4, V17.S4
@@ -172,12 +198,16 @@ c4:
 	CMP  $4, R5
 	BLT  c1
 	VEOR V16.B16, V16.B16, V16.B16
+	CBZ  R8, 3(PC)
+	VLD1 (R1), [V16.S4]
+	FMUL_4S(16, 16, 1)
 	MOVD R2, R10
 	MOVD R3, R11
 	MOVD R4, R12
 
 c4key:
-	VLD1R.P 4(R10), [V0.S4]
+	VLD1R   (R10), [V0.S4]
+	ADD     R7, R10
 	VLD1    (R11), [V4.S4]
 	VFMLA   V0.S4, V4.S4, V16.S4
 	ADD     R6, R11
@@ -191,12 +221,16 @@ c4key:
 c1:
 	CBZ  R5, done
 	VEOR V16.B16, V16.B16, V16.B16
+	CBZ  R8, 3(PC)
+	FMOVS (R1), F16
+	FMULS F1, F16, F16
 	MOVD R2, R10
 	MOVD R3, R11
 	MOVD R4, R12
 
 c1key:
-	FMOVS.P 4(R10), F0
+	FMOVS   (R10), F0
+	ADD     R7, R10
 	FMOVS   (R11), F4
 	FMADDS  F0, F16, F4, F16
 	ADD     R6, R11

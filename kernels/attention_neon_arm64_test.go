@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"unsafe"
 )
@@ -74,6 +75,70 @@ func TestNEONAttentionRows(t *testing.T) {
 				t.Errorf("axpyRows %s: %v", what, err)
 			}
 			o.checkGuards(t, "axpyRows "+what)
+		}
+	}
+}
+
+// TestNEONAttentionBlocked compares the blocked kernels (16 queries) with
+// their twins: tiles of 1 to 130 keys, heads of every chunk tail, keys
+// and values at a stride, masked (-Inf) scores, a first step (running
+// maximum at the floor) and a later one. scoresT and pvT sum in the twin's
+// order (each may fuse where the twin does not): 1e-6 relative plus 1e-6;
+// softmaxCols' exp is within 2 ulp of the twin's float64 one: 1e-6
+// relative plus 1e-30.
+func TestNEONAttentionBlocked(t *testing.T) {
+	const qb = neonQueryBlock
+	for _, dh := range []int{1, 3, 4, 5, 16, 17, 33, 64, 65, 80, 128} {
+		for _, nk := range []int{1, 2, 5, 6, 7, 13, 64, 130} {
+			what := fmt.Sprintf("dh=%d nk=%d", dh, nk)
+			ks := dh + 5
+			k := newNEONWindow(nk*ks, 1).fill(neonValues(nk*ks, 1, uint64(dh*nk)))
+			qt := neonValues(dh*qb, 1, uint64(dh))
+
+			want := make([]float32, nk*qb)
+			scoresTGeneric(want, qt, k.in(), nk, dh, ks, 0.25)
+			st := newNEONWindow(nk*qb, 0)
+			scoresTNEON(st.in(), qt, k.in(), nk, dh, ks, 0.25)
+			if err := neonClose(st.in(), want, 1e-6, 1e-6); err != nil {
+				t.Errorf("scoresT %s: %v", what, err)
+			}
+			st.checkGuards(t, "scoresT "+what)
+
+			for step := range 2 {
+				for i := 3; i < len(want); i += 7 {
+					want[i] = float32(math.Inf(-1))
+				}
+				copy(st.in(), want)
+				mlc := make([]float32, 3*qb)
+				for r := range qb {
+					mlc[r], mlc[qb+r] = -math.MaxFloat32, 0
+					if step == 1 {
+						mlc[r], mlc[qb+r] = float32(r%5)-2, float32(r+1)
+					}
+				}
+				wantMLC := append([]float32(nil), mlc...)
+				softmaxColsGeneric(want, nk, wantMLC)
+				softmaxColsNEONGo(st.in(), nk, mlc)
+				if err := neonClose(st.in(), want, 1e-6, 1e-30); err != nil {
+					t.Errorf("softmaxCols %s step %d: tile: %v", what, step, err)
+				}
+				if err := neonClose(mlc, wantMLC, 1e-6, 1e-30); err != nil {
+					t.Errorf("softmaxCols %s step %d: m, l, c: %v", what, step, err)
+				}
+				st.checkGuards(t, "softmaxCols "+what)
+
+				vs := dh + 2
+				v := newNEONWindow(nk*vs, 0).fill(neonValues(nk*vs, 1, uint64(dh+nk)))
+				o0 := neonValues(qb*dh, 1, 3)
+				wantO := append([]float32(nil), o0...)
+				pvTGeneric(wantO, want, v.in(), wantMLC[2*qb:], nk, dh, vs)
+				o := newNEONWindow(qb*dh, 1).fill(o0)
+				pvTNEON(o.in(), st.in(), v.in(), mlc[2*qb:], nk, dh, vs)
+				if err := neonClose(o.in(), wantO, 1e-6, 1e-6); err != nil {
+					t.Errorf("pvT %s step %d: %v", what, step, err)
+				}
+				o.checkGuards(t, "pvT "+what)
+			}
 		}
 	}
 }

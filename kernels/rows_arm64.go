@@ -24,13 +24,17 @@ func rowKernelsFor(l Level) rowKernels {
 	k.gelu = geluNEON
 	k.dotRows = dotRowsNEONGo
 	k.axpyRows = axpyRowsNEONGo
+	k.queryBlock = neonQueryBlock
+	k.scoresT = scoresTNEON
+	k.softmaxCols = softmaxColsNEONGo
+	k.pvT = pvTNEON
 	return k
 }
 
 // neonMathConsts are the constants of the vector exp and erfc of
 // rows_exp_arm64.s, in the order its broadcast loads read them (the
 // assembly names each register's constant).
-var neonMathConsts = [24]float32{
+var neonMathConsts = [25]float32{
 	-105, 89, // clamp of exp's argument: e^-105 rounds to 0, e^89 to +Inf
 	math.Log2E,
 	0.693359375, -2.12194440e-4, // ln 2 = high + low; high has 9 significant bits
@@ -41,6 +45,7 @@ var neonMathConsts = [24]float32{
 	// erfc(z) = t exp(-z^2 + Q(t)), t = 1/(1+z/2), Q constant term first
 	-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
 	0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277,
+	-math.MaxFloat32, // floor of softmaxCols' running maximum (index 24)
 }
 
 // The assembly kernels. Those taking slices work on len(x) (len(a) for add
@@ -75,6 +80,12 @@ func rmsNormNEON(dst, x, scale *float32, rows, d int, eps float32)
 
 //go:noescape
 func softmaxNEON(dst, x *float32, rows, n int)
+
+//go:noescape
+func scaleNEON(x []float32, s float32)
+
+//go:noescape
+func softmaxColsNEON(st *float32, nk int, mlc *float32)
 
 func layerNormRowsNEON(dst, x, gamma, beta []float32, eps float32) {
 	if len(x) == 0 {

@@ -483,3 +483,48 @@ rmsnext:
 
 rmsdone:
 	RET
+
+// func scaleNEON(x []float32, s float32)
+//
+// x *= s: V31 s in every lane, V0-V3 16 values a turn.
+TEXT ·scaleNEON(SB), NOSPLIT, $0-28
+	MOVD  x_base+0(FP), R0
+	MOVD  x_len+8(FP), R2
+	FMOVS s+24(FP), F31
+	VDUP  V31.S[0], V31.S4
+	MOVD  R0, R1
+	SUBS  $16, R2
+	BLT   scale16done
+
+scale16:
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FMUL_4S(0, 0, 31)
+	FMUL_4S(1, 1, 31)
+	FMUL_4S(2, 2, 31)
+	FMUL_4S(3, 3, 31)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUBS   $16, R2
+	BGE    scale16
+
+scale16done:
+	ADD $16, R2
+
+scale4:
+	CMP    $4, R2
+	BLT    scale1
+	VLD1.P 16(R0), [V0.S4]
+	FMUL_4S(0, 0, 31)
+	VST1.P [V0.S4], 16(R1)
+	SUB    $4, R2
+	B      scale4
+
+scale1:
+	CBZ     R2, scaledone
+	FMOVS.P 4(R0), F0
+	FMULS   F31, F0, F0
+	FMOVS.P F0, 4(R1)
+	SUB     $1, R2
+	B       scale1
+
+scaledone:
+	RET

@@ -32,6 +32,8 @@
 #include "textflag.h"
 #include "neon_arm64.h"
 
+#define ZERO4(a, b, c, d) VEOR a.B16, a.B16, a.B16; VEOR b.B16, b.B16, b.B16; VEOR c.B16, c.B16, c.B16; VEOR d.B16, d.B16, d.B16
+
 #define LOADEXPCONSTS \
 	MOVD    $·neonMathConsts(SB), R9; \
 	VLD1R.P 4(R9), [V20.S4]; \
@@ -325,4 +327,93 @@ smnext:
 	B    smrow
 
 smdone:
+	RET
+
+// func softmaxColsNEON(st *float32, nk int, mlc *float32)
+//
+// One online-softmax step over a score tile of nk rows of 16 lanes (the
+// blocked attention path, softmaxColsGeneric): V8-V11 the new maximum of
+// each lane, floored at -MaxFloat32 (V5); V12-V15 the old maximum, then the
+// sums; V16-V19 c = exp(m - m'). Each lane's sum runs over the rows in
+// order, as the twin's.
+TEXT ·softmaxColsNEON(SB), NOSPLIT, $0-24
+	MOVD    st+0(FP), R0
+	MOVD    nk+8(FP), R1
+	MOVD    mlc+16(FP), R2
+	LOADEXPCONSTS
+	MOVD    $·neonMathConsts+96(SB), R9
+	VLD1R   (R9), [V5.S4]
+	VLD1    (R2), [V12.S4, V13.S4, V14.S4, V15.S4]
+	FMAX_4S(8, 12, 5)
+	FMAX_4S(9, 13, 5)
+	FMAX_4S(10, 14, 5)
+	FMAX_4S(11, 15, 5)
+	MOVD    R0, R3
+	MOVD    R1, R4
+
+smcmax:
+	CBZ    R4, smcfactor
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FMAX_4S(8, 8, 0)
+	FMAX_4S(9, 9, 1)
+	FMAX_4S(10, 10, 2)
+	FMAX_4S(11, 11, 3)
+	SUB    $1, R4
+	B      smcmax
+
+smcfactor:
+	FSUB_4S(0, 12, 8)
+	EXP_V0
+	VORR V0.B16, V0.B16, V16.B16
+	FSUB_4S(0, 13, 9)
+	EXP_V0
+	VORR V0.B16, V0.B16, V17.B16
+	FSUB_4S(0, 14, 10)
+	EXP_V0
+	VORR V0.B16, V0.B16, V18.B16
+	FSUB_4S(0, 15, 11)
+	EXP_V0
+	VORR V0.B16, V0.B16, V19.B16
+	ZERO4(V12, V13, V14, V15)
+	MOVD R0, R3
+	MOVD R0, R5
+	MOVD R1, R4
+
+smcexp:
+	CBZ    R4, smcdone
+	VLD1.P 16(R3), [V0.S4]
+	FSUB_4S(0, 0, 8)
+	EXP_V0
+	FADD_4S(12, 12, 0)
+	VST1.P [V0.S4], 16(R5)
+	VLD1.P 16(R3), [V0.S4]
+	FSUB_4S(0, 0, 9)
+	EXP_V0
+	FADD_4S(13, 13, 0)
+	VST1.P [V0.S4], 16(R5)
+	VLD1.P 16(R3), [V0.S4]
+	FSUB_4S(0, 0, 10)
+	EXP_V0
+	FADD_4S(14, 14, 0)
+	VST1.P [V0.S4], 16(R5)
+	VLD1.P 16(R3), [V0.S4]
+	FSUB_4S(0, 0, 11)
+	EXP_V0
+	FADD_4S(15, 15, 0)
+	VST1.P [V0.S4], 16(R5)
+	SUB    $1, R4
+	B      smcexp
+
+	// l = l*c + sum; store m', l and c.
+smcdone:
+	ADD   $64, R2, R6
+	VLD1  (R6), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VFMLA V4.S4, V16.S4, V12.S4
+	VFMLA V5.S4, V17.S4, V13.S4
+	VFMLA V6.S4, V18.S4, V14.S4
+	VFMLA V7.S4, V19.S4, V15.S4
+	VST1  [V8.S4, V9.S4, V10.S4, V11.S4], (R2)
+	VST1  [V12.S4, V13.S4, V14.S4, V15.S4], (R6)
+	ADD   $128, R2, R6
+	VST1  [V16.S4, V17.S4, V18.S4, V19.S4], (R6)
 	RET
