@@ -18,7 +18,10 @@
 // 12 cycles of FMLA per k, enough for the full peak while the panel chunk
 // stays in L1. The 24 independent accumulators cover the 4-cycle FMLA
 // latency on both pipes (8 needed). The inner loop has no scalar work but
-// the counter.
+// the counter. A one-row product (the decode step) takes two whole panels
+// at a time instead: 8 accumulators, 128+4 bytes and 8 FMLA a k-step, so it
+// is bound by loads (4.5 cycles for 4 cycles of FMLA), not by the FMLA
+// latency that four accumulators would leave exposed (4 cycles for 2).
 //
 // General registers: R0 args, R1 A (row 0, column k0), R2 lda, R3 panel
 // (row k0), R4 ldb, R5 C at the panel's first column, R6 ldc, R7 bias of the
@@ -58,6 +61,9 @@ TEXT ·gemm6x16NEON(SB), $384-8
 	MOVD arg_mr(R0), R9
 	MOVD arg_kc(R0), R10
 	MOVD arg_panels(R0), R11
+	MOVD arg_m(R0), R14
+	CMP  $1, R14
+	BEQ  pairs
 
 panel:
 	MOVD $0, R13
@@ -100,6 +106,56 @@ blockdone:
 	ADD  $64, R7
 	SUBS $1, R11
 	BNE  panel
+	RET
+
+// m = 1: two whole panels at a time, V8-V11 and V12-V15.
+pairs:
+	CBZ  R11, pairsdone
+	CMP  $2, R11
+	BLT  panel
+	BNE  pairgo
+	MOVD arg_cols(R0), R13
+	CMP  $16, R13
+	BNE  panel
+pairgo:
+	ADD  $64, R7, R22
+	ADD  $64, R5, R21
+	MOVD arg_accumulate(R0), R12
+	CBNZ R12, pairc
+	VLD1 (R7), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R22), [V12.S4, V13.S4, V14.S4, V15.S4]
+	B    pairk
+pairc:
+	VLD1 (R5), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R21), [V12.S4, V13.S4, V14.S4, V15.S4]
+pairk:
+	MOVD R1, R19
+	MOVD R3, R25
+	ADD  R4, R3, R24
+	MOVD R10, R17
+pairloop:
+	VLD1.P  64(R25), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P  64(R24), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1R.P 4(R19), [V16.S4]
+	VFMLA   V0.S4, V16.S4, V8.S4
+	VFMLA   V1.S4, V16.S4, V9.S4
+	VFMLA   V2.S4, V16.S4, V10.S4
+	VFMLA   V3.S4, V16.S4, V11.S4
+	VFMLA   V4.S4, V16.S4, V12.S4
+	VFMLA   V5.S4, V16.S4, V13.S4
+	VFMLA   V6.S4, V16.S4, V14.S4
+	VFMLA   V7.S4, V16.S4, V15.S4
+	SUBS    $1, R17
+	BNE     pairloop
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R5)
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R21)
+	ADD  R4, R3
+	ADD  R4, R3
+	ADD  $128, R5
+	ADD  $128, R7
+	SUB  $2, R11
+	B    pairs
+pairsdone:
 	RET
 
 // 6 rows: accumulators V8-V31.
