@@ -105,3 +105,32 @@ func neonGemmLoop(g *gemmArgs) {
 		}
 	}
 }
+
+// BenchmarkNEONAttention runs a ViT-B self-attention (197 queries and keys,
+// 12 heads of 64, the blocked path at NEON) and a decode step (1 query
+// against 197 cached keys, the row path) at the generic and NEON levels.
+func BenchmarkNEONAttention(b *testing.B) {
+	const keys, heads, dh = 197, 12, 64
+	prev := Active()
+	defer SetLevel(prev) //nolint:errcheck // prev was supported
+	for _, queries := range []int{keys, 1} {
+		a := Attention{Queries: queries, Keys: keys, Heads: heads, HeadDim: dh}
+		q := neonValues(queries*heads*dh, 1, 1)
+		k := neonValues(keys*heads*dh, 1, 2)
+		v := neonValues(keys*heads*dh, 1, 3)
+		out := make([]float32, queries*heads*dh)
+		for _, l := range []Level{Generic, NEON} {
+			b.Run(fmt.Sprintf("queries=%d/%s", queries, l), func(b *testing.B) {
+				if err := SetLevel(l); err != nil {
+					b.Fatal(err)
+				}
+				scratch := make([]float32, a.ScratchLen())
+				flops := float64(4 * queries * keys * heads * dh)
+				for b.Loop() {
+					a.Run(out, q, k, v, scratch)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
