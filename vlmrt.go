@@ -12,17 +12,23 @@
 //     in Go and in assembly for AVX2, AVX-512 and NEON.
 //
 // This package itself only carries the demo models that "vlmrt demo" runs:
-// the reference cases of the real dl_techniques heads.
+// the reference cases of the real dl_techniques heads and of the NumPy
+// reference of the heads dl_techniques lacks.
 package vlmrt
 
 import "embed"
 
-// DemoModels holds the reference cases of the real dl_techniques heads
-// (testdata/keras): each file has a head's weights and config, inputs named
-// "input.<key>" and the Keras outputs named "output.<key>".
+// DemoModels holds the reference cases: each file has a head's weights and
+// config, inputs named "input.<key>" and the reference outputs named
+// "output.<key>". KerasDir holds those of the real dl_techniques heads,
+// ReferenceDir those of tools/make_fixtures.py (attention types, dense
+// captioning, dialogue, generation).
 //
-//go:embed testdata/keras/*.safetensors
+//go:embed testdata/keras/*.safetensors testdata/reference/*.safetensors
 var DemoModels embed.FS
 
-// DemoDir is the directory of DemoModels that holds the files.
-const DemoDir = "testdata/keras"
+// The directories of DemoModels.
+const (
+	KerasDir     = "testdata/keras"
+	ReferenceDir = "testdata/reference"
+)

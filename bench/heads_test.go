@@ -150,7 +150,52 @@ func BenchmarkDecodeStep(b *testing.B) {
 			b.ReportMetric(perToken/(float64(stepBytes)/bandwidth*1e3), "x_weight_read")
 		})
 	}
-	_ = generate.Options{}
+}
+
+// countingStepper counts the steps a decoding algorithm takes.
+type countingStepper struct {
+	generate.Stepper
+	steps int
+}
+
+func (c *countingStepper) Step(tokens []int32, logits []float32) error {
+	c.steps++
+	return c.Stepper.Step(tokens, logits)
+}
+
+// BenchmarkGenerate times whole greedy and beam-3 decodes of up to 24 tokens
+// with the head of BenchmarkDecodeStep, bookkeeping included, and reports
+// the time per decoding step.
+func BenchmarkGenerate(b *testing.B) {
+	const vocab, layers, d = 32000, 6, 768
+	m := syntheticModel(b, heads.ClassCaptioning,
+		map[string]any{"num_layers": layers, "num_heads": 12, "ffn_type": "mlp", "vision_dim": d},
+		bertTask("cap", "image_captioning", vocab),
+		map[string][]int{"token_embedding": {vocab, d}, "position_embedding": {64, d}})
+	shapes := map[string][]int{"vision_features": {1, 197, d}}
+	for _, beam := range []int{1, 3} {
+		b.Run(fmt.Sprintf("beam=%d", beam), func(b *testing.B) {
+			g, err := m.NewGenerator(shapes, "", 24, beam)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := g.Stepper(randomInputs(shapes), 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := &countingStepper{Stepper: s}
+			o := generate.Options{BOS: 1, EOS: 2, MaxLength: 24, Beam: beam}
+			var buf generate.Buffers
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := generate.Run(c, o, &buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(c.steps), "ms/step")
+		})
+	}
 }
 
 // measureBandwidth returns the bytes per second of reading a buffer of n

@@ -23,7 +23,6 @@ type finished struct {
 type beamBuffers struct {
 	hist, nextHist     []int32   // live histories, [Beam][MaxLength]
 	scores, nextScores []float64 // live scores, [Beam]
-	rowMax, rowLogSum  []float64 // per live slot, from rowStats
 	cands              []candidate
 	src                []int
 	fin                []finished
@@ -35,8 +34,6 @@ func (b *beamBuffers) grow(beam, maxLength int) {
 	b.nextHist = growSlice(b.nextHist, beam*maxLength)
 	b.scores = growSlice(b.scores, beam)
 	b.nextScores = growSlice(b.nextScores, beam)
-	b.rowMax = growSlice(b.rowMax, beam)
-	b.rowLogSum = growSlice(b.rowLogSum, beam)
 	b.cands = growSlice(b.cands, 2*beam)[:0]
 	b.src = growSlice(b.src, beam)
 	// At most Beam-1 hypotheses are finished before a step, which adds at
@@ -64,9 +61,10 @@ func (b *beamBuffers) grow(beam, maxLength int) {
 //     its length (generated tokens, EOS included); on a tie, the one
 //     finished first.
 //
+// The sampling options are ignored. The Stepper is Reset with Beam slots.
 // Only the best Beam + (live hypotheses) candidates can be walked, so each
-// step keeps just those while it scans the logits, in one pass per
-// hypothesis after the log-softmax normaliser's.
+// step keeps just those while it scans the logits, after the log-softmax
+// normalisers, in parts of 4096 logits (on Buffers.Pool when set).
 func Beam(s Stepper, o Options, buf *Buffers) (Result, error) {
 	v, err := check(s, o)
 	if err != nil {
@@ -79,6 +77,7 @@ func Beam(s Stepper, o Options, buf *Buffers) (Result, error) {
 	buf.grow(beam, v, maxLen)
 	b := &buf.beam
 	b.grow(beam, maxLen)
+	buf.work.grow(beam, v, 2*beam)
 	if err := s.Reset(beam); err != nil {
 		return Result{}, fmt.Errorf("generate: reset: %w", err)
 	}
@@ -91,14 +90,11 @@ func Beam(s Stepper, o Options, buf *Buffers) (Result, error) {
 		if err := s.Step(buf.tokens[:live], logits); err != nil {
 			return Result{}, fmt.Errorf("generate: step %d: %w", step, err)
 		}
-		for h := range live {
-			_, m, logSum, err := rowStats(logits[h*v : (h+1)*v])
-			if err != nil {
-				return Result{}, fmt.Errorf("generate: step %d: hypothesis %d: %w", step, h, err)
-			}
-			b.rowMax[h], b.rowLogSum[h] = m, logSum
+		if h := buf.work.normalise(buf.Pool, logits, v, live); h >= 0 {
+			return Result{}, fmt.Errorf("generate: step %d: hypothesis %d: %w", step, h, ErrNonFinite)
 		}
-		cands := b.best(logits, live, v, beam+live)
+		cands := buf.work.best(buf.Pool, b.scores[:live], beam+live, b.cands)
+		b.cands = cands
 
 		// Walk the order (step 3).
 		next := 0
@@ -159,39 +155,6 @@ func (b *beamBuffers) finish(parent []int32, last int32, score float64, maxLen i
 	n := copy(b.finTokens[off:], parent)
 	b.finTokens[off+n] = last
 	b.fin = append(b.fin, finished{score: score, off: off, length: n + 1})
-}
-
-// best returns the first n candidates of the live hypotheses in SPEC 6's
-// order (score descending, then live index, then token id ascending).
-func (b *beamBuffers) best(logits []float32, live, v, n int) []candidate {
-	cands := b.cands[:0]
-	worst := math.Inf(-1) // the score to beat once cands is full
-	for h := range live {
-		row := logits[h*v : (h+1)*v]
-		base, m, logSum := b.scores[h], b.rowMax[h], b.rowLogSum[h]
-		for t, x := range row {
-			score := base + logProb(x, m, logSum)
-			// Candidates come in (live, token) order, so one that ties the
-			// n-th best comes after it and is not kept.
-			if len(cands) == n && !(score > worst) {
-				continue
-			}
-			if len(cands) < n {
-				cands = append(cands, candidate{})
-			}
-			j := len(cands) - 1
-			for j > 0 && cands[j-1].score < score {
-				cands[j] = cands[j-1]
-				j--
-			}
-			cands[j] = candidate{score: score, live: int32(h), token: int32(t)}
-			if len(cands) == n {
-				worst = cands[n-1].score
-			}
-		}
-	}
-	b.cands = cands
-	return cands
 }
 
 // identity reports whether src[i] == i for every i.

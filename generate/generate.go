@@ -5,13 +5,16 @@
 //
 // Each function decodes one sequence (one row of a batch); Pad lays the
 // results of a batch out as the `[B, max_length]` tokens and `[B]` lengths
-// of the output. Scores are sums of log-softmax values computed in float64.
+// of the output. Scores are sums of log-softmax values computed in float64,
+// with the same bits on every GOARCH, so that the same logits give the same
+// tokens, ties included, everywhere.
 package generate
 
 import (
 	"errors"
 	"fmt"
-	"math"
+
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // Stepper is an incremental decoder for one sequence set (one batch row):
@@ -83,6 +86,13 @@ type Result struct {
 // allocates aside). A nil *Buffers is allowed: each call then allocates
 // its own. A Buffers must not be used by two calls at once.
 type Buffers struct {
+	// Pool, when not nil, runs each step's scan of the logits (the
+	// log-softmax normalisers and Beam's candidate selection) in parts of
+	// 4096 logits on its workers. Results are the same bits with or
+	// without it.
+	Pool *parallel.Pool
+
+	work    stepWork
 	logits  []float32 // [slots * V]
 	tokens  []int32   // the next Step's tokens, [slots]
 	out     []int32   // the result's tokens, [MaxLength]
@@ -142,41 +152,6 @@ func check(s Stepper, o Options) (int, error) {
 		return 0, fmt.Errorf("generate: Beam %d is negative", o.Beam)
 	}
 	return v, nil
-}
-
-// rowStats returns the index of the largest logit (the lowest index on
-// ties), the largest logit m and log(sum(exp(x - m))), so that the
-// log-softmax of x is (x - m) - logSum. It fails on NaN, +Inf or a row
-// that is all -Inf.
-func rowStats(row []float32) (arg int, m, logSum float64, err error) {
-	best := float32(math.Inf(-1))
-	arg = -1
-	nan := false
-	for i, x := range row {
-		if x > best {
-			best, arg = x, i
-		} else if x != x {
-			nan = true
-		}
-	}
-	if nan || arg < 0 || math.IsInf(float64(best), 1) {
-		return 0, 0, 0, ErrNonFinite
-	}
-	m = float64(best)
-	// Four sums let the exponentials overlap; the order is fixed, so the
-	// result is the same on every run.
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(row); i += 4 {
-		s0 += math.Exp(float64(row[i]) - m)
-		s1 += math.Exp(float64(row[i+1]) - m)
-		s2 += math.Exp(float64(row[i+2]) - m)
-		s3 += math.Exp(float64(row[i+3]) - m)
-	}
-	for ; i < len(row); i++ {
-		s0 += math.Exp(float64(row[i]) - m)
-	}
-	return arg, m, math.Log((s0 + s1) + (s2 + s3)), nil
 }
 
 // logProb is the log-softmax of x for a row with rowStats m and logSum.

@@ -21,6 +21,7 @@ func decodeOne(s Stepper, o Options, buf *Buffers, pick func(row []float32, m fl
 		buf = new(Buffers)
 	}
 	buf.grow(1, v, o.MaxLength)
+	buf.work.grow(1, v, 0)
 	if err := s.Reset(1); err != nil {
 		return Result{}, fmt.Errorf("generate: reset: %w", err)
 	}
@@ -33,10 +34,10 @@ func decodeOne(s Stepper, o Options, buf *Buffers, pick func(row []float32, m fl
 		if err := s.Step(buf.tokens[:1], row); err != nil {
 			return Result{}, fmt.Errorf("generate: step %d: %w", step, err)
 		}
-		arg, m, logSum, err := rowStats(row)
-		if err != nil {
-			return Result{}, fmt.Errorf("generate: step %d: %w", step, err)
+		if buf.work.normalise(buf.Pool, row, v, 1) >= 0 {
+			return Result{}, fmt.Errorf("generate: step %d: %w", step, ErrNonFinite)
 		}
+		arg, m, logSum := buf.work.rowArg[0], buf.work.rowMax[0], buf.work.rowLogSum[0]
 		if pick != nil {
 			arg = pick(row, m)
 		}

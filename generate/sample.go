@@ -67,7 +67,7 @@ func (sb *samplerBuffers) pick(row []float32, m, invT float64, topK int, topP fl
 	sb.weights = w
 	total := 0.0
 	for i, x := range row {
-		e := math.Exp((float64(x) - m) * invT)
+		e := expNonPos(float64((float64(x) - m) * invT))
 		w[i] = e
 		total += e
 	}
@@ -106,7 +106,8 @@ func (sb *samplerBuffers) pick(row []float32, m, invT float64, topK int, topP fl
 				sum += e
 			}
 		}
-		if threshold == 0 || (topK > 0 && len(order) >= topK) || (topK == 0 && sum >= topP*total) {
+		// The margin makes the sum in sorted order reach the target too.
+		if threshold == 0 || (topK > 0 && len(order) >= topK) || (topK == 0 && sum >= topP*total*(1+1e-9)) {
 			break
 		}
 	}
@@ -123,18 +124,29 @@ func (sb *samplerBuffers) pick(row []float32, m, invT float64, topK int, topP fl
 	if topK > 0 && len(order) > topK {
 		order = order[:topK]
 	}
-	kept := 0.0
-	for _, id := range order {
-		kept += w[id]
+	// The top-p target is a share of the weight of the top-k tokens (in
+	// sorted order), or of all tokens (in id order) without top-k.
+	kept := total
+	if topK > 0 {
+		kept = 0
+		for _, id := range order {
+			kept += w[id]
+		}
 	}
 	if topP < 1 {
 		target, acc := topP*kept, 0.0
+		n := len(order)
 		for j, id := range order {
 			acc += w[id]
 			if acc >= target {
-				order, kept = order[:j+1], acc
+				n = j + 1
 				break
 			}
+		}
+		order = order[:n]
+		kept = 0
+		for _, id := range order {
+			kept += w[id]
 		}
 	}
 	u := sb.uniform() * kept

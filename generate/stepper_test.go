@@ -166,3 +166,17 @@ func refBeam(f func([]int32) []float32, o Options) Result {
 }
 
 var errToy = errors.New("toy failure")
+
+// rowStats returns the index of the largest logit (the lowest index on
+// ties), the largest logit m and log(sum(exp(x - m))), so that the
+// log-softmax of x is (x - m) - logSum. It fails on NaN, +Inf or a row
+// that is all -Inf. It is stepWork.normalise for one row, without a Pool,
+// as the generation functions compute it.
+func rowStats(row []float32) (arg int, m, logSum float64, err error) {
+	var w stepWork
+	w.grow(1, len(row), 0)
+	if w.normalise(nil, row, len(row), 1) >= 0 {
+		return 0, 0, 0, ErrNonFinite
+	}
+	return w.rowArg[0], w.rowMax[0], w.rowLogSum[0], nil
+}

@@ -17,12 +17,26 @@ type Source interface {
 	Has(path string) bool
 }
 
+// releaser is a Source that can drop a tensor's file pages once it is
+// copied or packed (weights.Scope does), so that a model's mapped original
+// does not stay resident beside its packed copy.
+type releaser interface {
+	Release(path string)
+}
+
+// done tells the source, when it can, that path will not be read again.
+func (l *loader) done(path string) {
+	if r, ok := l.src.(releaser); ok {
+		r.Release(path)
+	}
+}
+
 // loader reads and packs a head's weights. The first error sticks, so a
 // constructor reads every weight and checks err once.
 type loader struct {
 	src    Source
 	err    error
-	packed int // bytes of packed weights
+	packed int // bytes the model keeps: packed matrices and copied vectors
 	raw    int // bytes of weights read
 }
 
@@ -44,7 +58,18 @@ func (l *loader) vec(path string, shape ...int) []float32 {
 		return make([]float32, product(shape))
 	}
 	l.raw += 4 * len(v)
-	return append([]float32(nil), v...)
+	l.packed += 4 * len(v)
+	// Copy a chunk at a time, dropping the chunk's file pages as it goes, so
+	// that a large table (a token embedding) is never resident twice.
+	out := make([]float32, len(v))
+	for off := 0; off < len(v); off += copyChunk {
+		copy(out[off:], v[off:min(off+copyChunk, len(v))])
+		l.done(path)
+	}
+	if len(v) == 0 {
+		l.done(path)
+	}
+	return out
 }
 
 func product(shape []int) int {
@@ -55,6 +80,10 @@ func product(shape []int) int {
 	return n
 }
 
+// copyChunk is how many values vec copies between releases of the file's
+// pages: 4 MiB.
+const copyChunk = 1 << 20
+
 // dense reads a Dense layer at path (kernel [in, out], bias [out] when
 // withBias) and packs it.
 func (l *loader) dense(path string, in, out int, withBias bool) *kernels.PackedWeights {
@@ -63,11 +92,11 @@ func (l *loader) dense(path string, in, out int, withBias bool) *kernels.PackedW
 
 // denseConcat packs several Dense layers that read the same input as one,
 // their outputs side by side in the order given: e.g. q1 and q2 of
-// differential attention as one [in, 2*out] product.
+// differential attention as one [in, 2*out] product. A single layer is
+// packed straight from the file's view, with no copy in between.
 func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernels.PackedWeights {
 	n := out * len(paths)
-	w := make([]float32, in*n)
-	var bias []float32
+	var w, bias []float32
 	if withBias {
 		bias = make([]float32, n)
 	}
@@ -81,14 +110,27 @@ func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernel
 			break
 		}
 		l.raw += 4 * len(k)
-		for i := 0; i < in; i++ {
-			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
-		}
 		if withBias {
 			copy(bias[p*out:], l.vec(path+"/bias", out))
 		}
+		if len(paths) == 1 {
+			w = k
+			break
+		}
+		if w == nil {
+			w = make([]float32, in*n)
+		}
+		for i := 0; i < in; i++ {
+			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
+		}
+	}
+	if l.err != nil {
+		w, bias, in, n = nil, nil, 0, 0
 	}
 	packed, err := kernels.PackKN(w, in, n, bias)
+	for _, path := range paths {
+		l.done(path + "/kernel")
+	}
 	if err != nil {
 		l.fail(fmt.Errorf("%s: %w", paths[0], err))
 		packed, _ = kernels.PackKN(nil, 0, 0, nil)

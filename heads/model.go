@@ -222,7 +222,8 @@ func (m *Model) Tasks() []string {
 // tokenizer.json, or a path relative to the model file; "" when absent.
 func (m *Model) Tokenizer() string { return m.tokenizer }
 
-// PackedBytes returns the memory the packed weights hold.
+// PackedBytes returns the memory the model's weights hold: the packed
+// matrices and the vectors and tables copied from the file.
 func (m *Model) PackedBytes() int { return m.packedBytes }
 
 // WeightBytes returns the size of the weights as float32 values in the file.

@@ -69,7 +69,7 @@ func (b *Builder) attentionStep(spec AttentionSpec, q, k, v Operand) (*attention
 	return &attentionStep{
 		att: att, q: q, k: k, v: v, batch: qs[0],
 		out:     b.Temp(qs[0], qs[1], w),
-		scratch: b.Temp(att.ScratchLen()),
+		scratch: b.Temp(att.ParallelScratchLen()),
 	}, true
 }
 
@@ -90,11 +90,19 @@ func (s *attentionStep) slices(x *Exec, i int) (q, k, v, out []float32) {
 	return
 }
 
+// NewState gives each session its own copy of the kernel descriptor, which
+// holds the parallel task of RunParallel.
+func (s *attentionStep) NewState() any {
+	a := s.att
+	return &a
+}
+
 func (s *attentionStep) Run(x *Exec) {
+	att := x.State().(*kernels.Attention)
 	scratch := x.F(s.scratch)
 	for i := 0; i < s.batch; i++ {
 		q, k, v, out := s.slices(x, i)
-		s.att.Run(out, q, k, v, scratch)
+		att.RunParallel(x.Pool, out, q, k, v, scratch)
 	}
 }
 

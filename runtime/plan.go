@@ -43,8 +43,18 @@ func (p *Plan) ArenaBytes() int { return 4 * p.arenaLen }
 // A Session must not be used by two goroutines at once; create one per
 // goroutine (they share the plan and its packed weights).
 type Session struct {
-	plan *Plan
-	exec Exec
+	plan   *Plan
+	exec   Exec
+	states []any // per step: what a StatefulStep keeps per session
+}
+
+// StatefulStep is a Step that keeps memory of its own per session besides
+// the arena, e.g. a kernel descriptor that holds its parallel task. A
+// Session calls NewState once per step when it is created; Exec.State
+// returns it while the step runs.
+type StatefulStep interface {
+	Step
+	NewState() any
 }
 
 // NewSession allocates an arena for p. pool may be nil to run every step on
@@ -53,6 +63,12 @@ type Session struct {
 func (p *Plan) NewSession(pool *parallel.Pool) *Session {
 	s := &Session{plan: p}
 	s.exec = Exec{arena: make([]float32, p.arenaLen), offsets: p.offsets, sizes: p.sizes, Pool: pool}
+	s.states = make([]any, len(p.steps))
+	for i, st := range p.steps {
+		if sf, ok := st.(StatefulStep); ok {
+			s.states[i] = sf.NewState()
+		}
+	}
 	return s
 }
 
@@ -80,7 +96,8 @@ func (s *Session) Output(name string) ([]float32, error) {
 
 // Run executes every step of the plan in order. It allocates nothing.
 func (s *Session) Run() {
-	for _, st := range s.plan.steps {
+	for i, st := range s.plan.steps {
+		s.exec.state = s.states[i]
 		st.Run(&s.exec)
 	}
 }
@@ -94,8 +111,12 @@ type Exec struct {
 	offsets []int
 	sizes   []int
 	// Pool splits a step's work over workers; nil runs it on the caller.
-	Pool *parallel.Pool
+	Pool  *parallel.Pool
+	state any
 }
+
+// State returns the running step's per-session state (StatefulStep).
+func (x *Exec) State() any { return x.state }
 
 // F returns the values of t in this run's arena.
 func (x *Exec) F(t Tensor) []float32 {

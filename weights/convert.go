@@ -16,20 +16,29 @@ import (
 func f16ToF32Go(dst []float32, src []byte) {
 	src = src[:2*len(dst)]
 	for i := range dst {
-		dst[i] = math.Float32frombits(f16Bits(binary.LittleEndian.Uint16(src[2*i:])))
+		// The normal case is inlined by hand; the rest is out of line.
+		h := uint32(binary.LittleEndian.Uint16(src[2*i:]))
+		em := h & 0x7fff
+		if em-0x0400 < 0x7800 {
+			em = em<<13 + (127-15)<<23
+		} else {
+			em = f16Special(em)
+		}
+		dst[i] = math.Float32frombits((h&0x8000)<<16 | em)
 	}
 }
 
-// f16Bits returns the binary32 bits of the binary16 value h.
-func f16Bits(h uint16) uint32 {
-	sign := uint32(h&0x8000) << 16
-	exp := uint32(h>>10) & 0x1f
-	man := uint32(h & 0x3ff)
-	switch exp {
-	case 0:
-		if man == 0 {
-			return sign
-		}
+// f16Special returns the binary32 bits (without the sign) of a binary16
+// zero, subnormal, infinity or NaN whose exponent and mantissa are em. It
+// is kept out of line so that the loop of f16ToF32Go stays small.
+//
+//go:noinline
+func f16Special(em uint32) uint32 {
+	man := em & 0x3ff
+	switch {
+	case em == 0:
+		return 0
+	case em < 0x0400:
 		// Subnormal: shift the mantissa up until its leading one reaches
 		// the implicit bit, lowering the exponent as it goes.
 		e := uint32(127 - 15 + 1)
@@ -37,14 +46,11 @@ func f16Bits(h uint16) uint32 {
 			man <<= 1
 			e--
 		}
-		return sign | e<<23 | (man&0x3ff)<<13
-	case 0x1f:
-		if man == 0 {
-			return sign | 0x7f800000
-		}
-		return sign | 0x7fc00000 | man<<13
+		return e<<23 | (man&0x3ff)<<13
+	case man == 0:
+		return 0x7f800000 // infinity
 	}
-	return sign | (exp+127-15)<<23 | man<<13
+	return 0x7fc00000 | man<<13 // NaN, made quiet
 }
 
 // bf16ToF32Go converts len(dst) bfloat16 values from src (2*len(dst)

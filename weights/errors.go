@@ -34,7 +34,7 @@ var (
 	// ErrNotFound: no tensor of that name.
 	ErrNotFound = errors.New("weights: tensor not found")
 	// ErrRange: a value that does not fit the asked-for type (an I64
-	// read as I32), or a tensor too large for this machine's int.
+	// read as I32).
 	ErrRange = errors.New("weights: value out of range")
 	// ErrRead: the file cannot be opened or read (the error also wraps the
 	// *os.PathError, so errors.Is(err, os.ErrNotExist) works).

@@ -29,8 +29,8 @@ type File struct {
 // use any more (see the package documentation on lifetimes).
 //
 // The error is an *Error wrapping ErrFormat, ErrHeader, ErrDuplicate,
-// ErrMetadata, ErrDType, ErrShape, ErrOffsets or ErrRange for an invalid
-// file, and ErrRead with the *os.PathError for one that cannot be read.
+// ErrMetadata, ErrDType, ErrShape or ErrOffsets for an invalid file, and
+// ErrRead, wrapping the *os.PathError, for one that cannot be read.
 func Open(path string) (*File, error) {
 	data, release, err := load(path)
 	if err != nil {
@@ -95,6 +95,21 @@ func readAll(r io.Reader) ([]byte, func() error, error) {
 		return nil, nil, err
 	}
 	return data, func() error { return nil }, nil
+}
+
+// Release tells the system that the named tensor's bytes will not be read
+// again soon. For a memory-mapped file its pages leave the process's
+// resident set (a loader calls it once a tensor is copied or packed, so
+// that the mapped original does not stay resident beside the copy). Views
+// of the tensor stay valid: touching them reads the pages back from the
+// file. Unknown names and files that are not mapped are ignored.
+func (f *File) Release(name string) {
+	i, ok := f.index[name]
+	if !ok || f.release == nil || f.body == nil {
+		return
+	}
+	t := f.tensors[i]
+	dropPages(f.body[t.Offset : t.Offset+t.Size])
 }
 
 // Close releases the file's memory. Every view returned by the File's

@@ -192,6 +192,9 @@ func TestViewAliasesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	if !littleEndian {
+		t.Skip("big-endian: F32 tensors are decoded copies")
+	}
 	name := f.Tensors()[0].Name
 	v, err := f.Float32(name)
 	if err != nil {

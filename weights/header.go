@@ -62,22 +62,29 @@ func parseHeader(data []byte, file string) (*header, int64, error) {
 	if !utf8.Valid(js) {
 		return fail(ErrHeader, "", "header is not valid UTF-8")
 	}
-	h, err := parseJSON(js, file)
+	start := int64(8 + n)
+	h, err := parseJSON(js, int64(len(data))-start, file)
 	if err != nil {
 		return nil, 0, err
 	}
-	start := int64(8 + n)
+	// Sorting by name brings duplicates together: a map of the names seen
+	// would cost more on a header of thousands of tensors.
+	slices.SortFunc(h.tensors, func(a, b TensorInfo) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(h.tensors); i++ {
+		if h.tensors[i].Name == h.tensors[i-1].Name {
+			return fail(ErrDuplicate, h.tensors[i].Name, "name appears twice in the header")
+		}
+	}
 	if err := checkLayout(h.tensors, int64(len(data))-start, file); err != nil {
 		return nil, 0, err
 	}
-	slices.SortFunc(h.tensors, func(a, b TensorInfo) int { return strings.Compare(a.Name, b.Name) })
 	return h, start, nil
 }
 
 // parseJSON reads the header object. It checks each entry on its own
 // (names, dtypes, shapes, offsets); checkLayout then checks the entries
 // against each other and the data section.
-func parseJSON(js []byte, file string) (*header, error) {
+func parseJSON(js []byte, dataLen int64, file string) (*header, error) {
 	p := &scanner{s: js}
 	syntax := func(tensor string, err error) error {
 		return &Error{File: file, Tensor: tensor, Kind: ErrHeader, Detail: "malformed JSON: " + err.Error()}
@@ -87,7 +94,6 @@ func parseJSON(js []byte, file string) (*header, error) {
 	}
 	p.i++
 	h := &header{}
-	seen := make(map[string]struct{})
 	first, sawMeta := true, false
 	for {
 		ok, err := p.more('}', &first)
@@ -111,11 +117,7 @@ func parseJSON(js []byte, file string) (*header, error) {
 			}
 			continue
 		}
-		if _, dup := seen[name]; dup {
-			return nil, &Error{File: file, Tensor: name, Kind: ErrDuplicate, Detail: "name appears twice in the header"}
-		}
-		seen[name] = struct{}{}
-		t, err := parseEntry(p, name, file)
+		t, err := parseEntry(p, name, dataLen, file)
 		if err != nil {
 			return nil, err
 		}
@@ -169,8 +171,9 @@ func parseMetadata(p *scanner, file string) (map[string]string, error) {
 }
 
 // parseEntry reads one tensor's object: dtype, shape and data_offsets.
-// Other keys are skipped.
-func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
+// Other keys are skipped. The offsets must lie inside a data section of
+// dataLen bytes.
+func parseEntry(p *scanner, name string, dataLen int64, file string) (TensorInfo, error) {
 	t := TensorInfo{Name: name}
 	fail := func(kind error, format string, args ...any) (TensorInfo, error) {
 		return TensorInfo{}, &Error{File: file, Tensor: name, Kind: kind, Detail: fmt.Sprintf(format, args...)}
@@ -184,6 +187,7 @@ func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
 	p.i++
 	var haveDType, haveShape, haveOffsets bool
 	var begin, end int64
+	var shape []int64
 	first := true
 	for {
 		ok, err := p.more('}', &first)
@@ -227,13 +231,7 @@ func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
 				}
 				return fail(ErrShape, "shape %v", err)
 			}
-			t.Shape = make([]int, len(dims))
-			for i, d := range dims {
-				if d > math.MaxInt {
-					return fail(ErrShape, "dimension %d is too large", d)
-				}
-				t.Shape[i] = int(d)
-			}
+			shape = dims
 		case "data_offsets":
 			if haveOffsets {
 				return fail(ErrHeader, "data_offsets appears twice")
@@ -265,27 +263,33 @@ func parseEntry(p *scanner, name, file string) (TensorInfo, error) {
 		return fail(ErrHeader, "entry has no data_offsets")
 	case begin > end:
 		return fail(ErrOffsets, "data_offsets [%d, %d] are reversed", begin, end)
+	case end > dataLen:
+		return fail(ErrOffsets, "data_offsets [%d, %d] leave the data section of %d bytes", begin, end, dataLen)
 	}
 	// The product of the dimensions, in bytes, must not overflow.
 	size := int64(t.DType.Size())
-	for _, d := range t.Shape {
-		if d != 0 && size > math.MaxInt64/int64(d) {
-			return fail(ErrShape, "shape %v of %s overflows", t.Shape, t.DType)
+	for _, d := range shape {
+		if d != 0 && size > math.MaxInt64/d {
+			return fail(ErrShape, "shape %v of %s overflows", shape, t.DType)
 		}
-		size *= int64(d)
-	}
-	if size > math.MaxInt {
-		return fail(ErrRange, "tensor of %d bytes is too large for this machine", size)
+		size *= d
 	}
 	if end-begin != size {
-		return fail(ErrOffsets, "data_offsets [%d, %d] hold %d bytes, shape %v of %s needs %d", begin, end, end-begin, t.Shape, t.DType, size)
+		return fail(ErrOffsets, "data_offsets [%d, %d] hold %d bytes, shape %v of %s needs %d", begin, end, end-begin, shape, t.DType, size)
+	}
+	t.Shape = make([]int, len(shape))
+	for i, d := range shape {
+		if d > math.MaxInt { // only where int is 32 bits, in a shape with a 0
+			return fail(ErrShape, "dimension %d is too large for this machine", d)
+		}
+		t.Shape[i] = int(d)
 	}
 	t.Offset, t.Size = begin, size
 	return t, nil
 }
 
-// errNotInteger says that an array element is not a non-negative integer;
-// errNotArray that the value is not an array.
+// errValue says that a well-formed JSON value is not what the header
+// needs there (an array of non-negative integers).
 type errValue string
 
 func (e errValue) Error() string { return string(e) }
@@ -320,7 +324,7 @@ func intArray(p *scanner) ([]int64, error) {
 		}
 		v, ok := integer(text)
 		if !ok {
-			return nil, errValue(fmt.Sprintf("holds %s, not a non-negative integer", text))
+			return nil, errValue(fmt.Sprintf("holds %s, not a non-negative 64-bit integer", text))
 		}
 		out = append(out, v)
 	}

@@ -7,6 +7,9 @@ import (
 	"math"
 	"os"
 	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // load maps the whole file read-only. The mapping outlives the descriptor,
@@ -37,4 +40,21 @@ func load(path string) (data []byte, release func() error, err error) {
 		return nil, nil, &os.PathError{Op: "mmap", Path: path, Err: err}
 	}
 	return data, func() error { return syscall.Munmap(data) }, nil
+}
+
+// dropPages tells the kernel that the mapped pages wholly inside b are not
+// needed for now: they leave the process's resident set and are read back
+// from the file if touched again.
+func dropPages(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	page := uintptr(syscall.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	lo := int((page - start%page) % page)                // first page boundary in b
+	hi := int((start+uintptr(len(b)))&^(page-1) - start) // last page boundary in b
+	if hi <= lo {
+		return
+	}
+	_ = unix.Madvise(b[lo:hi], unix.MADV_DONTNEED)
 }

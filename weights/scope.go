@@ -131,6 +131,13 @@ func (s Scope) Float32(path string, shape ...int) ([]float32, error) {
 	return s.f.Float32(name)
 }
 
+// Release is File.Release for the tensor at the head-relative path.
+func (s Scope) Release(path string) {
+	if name, ok := s.Resolve(path); ok {
+		s.f.Release(name)
+	}
+}
+
 // Int32 is Float32 for File.Int32.
 func (s Scope) Int32(path string, shape ...int) ([]int32, error) {
 	name, err := s.resolve(path, shape)

@@ -88,6 +88,7 @@ func percentile(sorted []float64, q float64) float64 {
 // background work does not count.
 func allocsPerRun(run func(), n int) float64 {
 	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(1))
+	run() // warm per-P caches after the change of GOMAXPROCS
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
 	for range n {

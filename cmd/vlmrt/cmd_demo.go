@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vlmrt/vlmrt"
+	"github.com/vlmrt/vlmrt/generate"
 	"github.com/vlmrt/vlmrt/heads"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
@@ -34,41 +35,59 @@ func runDemo(args []string, w io.Writer) error {
 	if err := machine.apply(); err != nil {
 		return err
 	}
-	names, err := fs.Glob(vlmrt.DemoModels, vlmrt.DemoDir+"/*.safetensors")
+	keras, err := fs.Glob(vlmrt.DemoModels, vlmrt.KerasDir+"/*.safetensors")
+	if err != nil {
+		return err
+	}
+	reference, err := fs.Glob(vlmrt.DemoModels, vlmrt.ReferenceDir+"/*.safetensors")
 	if err != nil {
 		return err
 	}
 	pool := machine.pool()
 	defer pool.Close()
-	fmt.Fprintf(w, "vlmrt demo: %d reference heads of dl_techniques, kernel level %s, %d thread(s)\n\n",
-		len(names), kernels.Active(), pool.Threads())
-	failed := 0
-	for _, name := range names {
-		ok, err := demoOne(w, name, pool)
+	fmt.Fprintf(w, "vlmrt demo: kernel level %s, %d thread(s)\n\n", kernels.Active(), pool.Threads())
+	fmt.Fprintf(w, "== %d heads of dl_techniques, against their Keras outputs\n\n", len(keras))
+	failed, total := 0, 0
+	for _, name := range append(keras, reference...) {
+		if name == reference[0] {
+			fmt.Fprintf(w, "== heads and attention types beyond dl_techniques, against the NumPy reference (tools/)\n\n")
+		}
+		run := demoOne
+		if strings.HasPrefix(path.Base(name), "generation_") {
+			run = demoGeneration
+		}
+		ok, err := run(w, name, pool)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		total++
 		if !ok {
 			failed++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d heads disagree with Keras", failed, len(names))
+		return fmt.Errorf("%d of %d cases disagree with their reference", failed, total)
 	}
-	fmt.Fprintf(w, "all %d heads agree with Keras within SPEC.md's bound (1e-4 relative)\n", len(names))
+	fmt.Fprintf(w, "all %d cases agree with their reference (SPEC.md: 1e-4 relative; tokens exactly)\n", total)
 	return nil
 }
 
-func demoOne(w io.Writer, name string, pool *parallel.Pool) (bool, error) {
+// openDemo parses an embedded case and builds its model.
+func openDemo(name string) (*weights.File, *heads.Model, error) {
 	data, err := vlmrt.DemoModels.ReadFile(name)
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
 	f, err := weights.Parse(data, path.Base(name))
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
 	m, err := heads.New(f)
+	return f, m, err
+}
+
+func demoOne(w io.Writer, name string, pool *parallel.Pool) (bool, error) {
+	f, m, err := openDemo(name)
 	if err != nil {
 		return false, err
 	}
@@ -164,4 +183,51 @@ func argmax(v []float32) int {
 		}
 	}
 	return best
+}
+
+// demoGeneration decodes a generation case greedily and with beam search
+// and compares the tokens with the reference's.
+func demoGeneration(w io.Writer, name string, _ *parallel.Pool) (bool, error) {
+	f, m, err := openDemo(name)
+	if err != nil {
+		return false, err
+	}
+	in, err := heads.ReadInputs(f)
+	if err != nil {
+		return false, err
+	}
+	cfg, _ := m.Generation()
+	g, err := m.NewGenerator(in.Shapes, "", cfg.MaxLength, cfg.BeamSize)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintf(w, "%s  (%s, text generation)\n", strings.TrimSuffix(path.Base(name), ".safetensors"), m.Class())
+	ok := true
+	for _, mode := range []struct {
+		key  string
+		beam int
+	}{{"greedy", 1}, {"beam3", 3}} {
+		o := generate.Options{BOS: cfg.BOS, EOS: cfg.EOS, MaxLength: cfg.MaxLength, Beam: mode.beam}
+		start := time.Now()
+		results, err := g.Generate(in, o)
+		if err != nil {
+			return false, err
+		}
+		elapsed := time.Since(start)
+		tokens, _ := generate.Pad(results, cfg.EOS, cfg.MaxLength)
+		want, err := f.Int32("output." + mode.key + ".tokens")
+		if err != nil {
+			return false, err
+		}
+		verdict := "ok"
+		if !slices.Equal(tokens, want) {
+			verdict, ok = "DISAGREES", false
+		}
+		for i, r := range results {
+			fmt.Fprintf(w, "  %-7s image %d: %v\n", mode.key, i, r.Tokens)
+		}
+		fmt.Fprintf(w, "  %-7s tokens %s, %.3f ms for %d sequences\n", mode.key, verdict, float64(elapsed.Microseconds())/1e3, len(results))
+	}
+	fmt.Fprintln(w)
+	return ok, nil
 }

@@ -120,6 +120,6 @@ func TestDemoAgreesWithKeras(t *testing.T) {
 	}
 	code, stdout, stderr := runCmd("demo")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "heads agree with Keras")
+	assert.Contains(t, stdout, "cases agree with their reference")
 	assert.NotContains(t, stdout, "DISAGREES")
 }
