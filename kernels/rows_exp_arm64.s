@@ -1,7 +1,8 @@
 //go:build !purego
 
-// NEON row kernels built on a vector exp: softmax, sigmoid, SiLU and the
-// exact-erf GELU.
+// NEON row kernels built on a vector exp: softmax, sigmoid, SiLU, the
+// exact-erf GELU and the online-softmax step of blocked attention
+// (softmaxCols).
 //
 // exp(x), four lanes (EXP_V0, x and result in V0, temporaries V1-V4):
 //   x is clamped to [-105, 89], n = round(x log2 e), r = x - n ln2 with
