@@ -34,7 +34,7 @@ func rowKernelsFor(l Level) rowKernels {
 // neonMathConsts are the constants of the vector exp and erfc of
 // rows_exp_arm64.s, in the order its broadcast loads read them (the
 // assembly names each register's constant).
-var neonMathConsts = [25]float32{
+var neonMathConsts = [26]float32{
 	-105, 89, // clamp of exp's argument: e^-105 rounds to 0, e^89 to +Inf
 	math.Log2E,
 	0.693359375, -2.12194440e-4, // ln 2 = high + low; high has 9 significant bits
@@ -46,6 +46,7 @@ var neonMathConsts = [25]float32{
 	-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
 	0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277,
 	-math.MaxFloat32, // floor of softmaxCols' running maximum (index 24)
+	1e7,              // ceiling of L2Normalize's factor (index 25)
 }
 
 // The assembly kernels. Those taking slices work on len(x) (len(a) for add
