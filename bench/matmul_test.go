@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -37,6 +38,23 @@ func reportGFLOPs(b *testing.B, flops float64) {
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
+// cpuClock measures a one-thread benchmark's rate against the process's CPU
+// time as well (the cpu-GFLOP/s metric): on a machine shared with other
+// work the wall-clock rate drops with the load, the CPU-time rate much
+// less. start it before the loop, report after.
+type cpuClock struct{ start time.Duration }
+
+func startCPU(b *testing.B) cpuClock {
+	b.Helper()
+	return cpuClock{processCPU()}
+}
+
+func (c cpuClock) report(b *testing.B, flops float64) {
+	if used := processCPU() - c.start; used > 0 && c.start > 0 {
+		b.ReportMetric(flops*float64(b.N)/used.Seconds()/1e9, "cpu-GFLOP/s")
+	}
+}
+
 // BenchmarkMatMul times C = A W + bias on one thread for vlmrt at every
 // level (packing excluded), vek32.MatMul, gonum's Sgemm and a naive loop,
 // and vlmrt on two threads for M >= 64.
@@ -52,10 +70,12 @@ func BenchmarkMatMul(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.ReportAllocs()
+				clock := startCPU(b)
 				for b.Loop() {
 					p.MatMul(c, a, m, kernels.ActNone)
 				}
 				reportGFLOPs(b, flops)
+				clock.report(b, flops)
 			})
 			if m >= 64 {
 				b.Run("threads2", func(b *testing.B) {
@@ -72,29 +92,35 @@ func BenchmarkMatMul(b *testing.B) {
 			b.Run("vek", func(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 				b.ReportAllocs()
+				clock := startCPU(b)
 				for b.Loop() {
 					vek32.MatMul_Into(c, a, w, k)
 				}
 				reportGFLOPs(b, flops)
+				clock.report(b, flops)
 			})
 			b.Run("gonum", func(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 				var impl gonum.Implementation
 				b.ReportAllocs()
+				clock := startCPU(b)
 				for b.Loop() {
 					impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, w, n, 0, c, n)
 				}
 				reportGFLOPs(b, flops)
+				clock.report(b, flops)
 			})
 			b.Run("naive", func(b *testing.B) {
 				if testing.Short() && flops > 1e8 {
 					b.Skip("slow")
 				}
 				b.ReportAllocs()
+				clock := startCPU(b)
 				for b.Loop() {
 					naiveMatMul(c, a, w, bias, m, k, n)
 				}
 				reportGFLOPs(b, flops)
+				clock.report(b, flops)
 			})
 		})
 	}
@@ -123,9 +149,11 @@ func BenchmarkPeakFMA(b *testing.B) {
 		if flops == 0 {
 			b.Skip("no FMA loop for this level")
 		}
+		clock := startCPU(b)
 		for b.Loop() {
 			PeakFMA(kernels.Active(), iters)
 		}
 		reportGFLOPs(b, flops)
+		clock.report(b, flops)
 	})
 }

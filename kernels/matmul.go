@@ -114,9 +114,18 @@ func (p *PackedWeights) MatMul(c, a []float32, m int, act Activation) {
 // so the output is bit-identical for 1 and N threads. A product too small to
 // gain from threads runs on the calling goroutine. It allocates nothing.
 func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m int, act Activation) {
-	if m < 0 || len(a) < m*p.k || len(c) < m*p.n {
-		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d, len(C)=%d",
-			m, p.k, p.n, len(a), len(c)))
+	p.MatMulStrided(pool, c, p.n, a, p.k, m, act)
+}
+
+// MatMulStrided is MatMulParallel for matrices whose rows are not packed
+// without gaps: row i of A starts at a[i*lda] (lda >= K) and row i of C at
+// c[i*ldc] (ldc >= N). The values between rows are neither read (A) nor
+// written (C), so C may be a column range of a wider matrix. It panics if
+// m < 0, a stride is too small or a slice too short.
+func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
+	if m < 0 || lda < p.k || ldc < p.n || m > 0 && (len(a) < (m-1)*lda+p.k || len(c) < (m-1)*ldc+p.n) {
+		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d (lda %d), len(C)=%d (ldc %d)",
+			m, p.k, p.n, len(a), lda, len(c), ldc))
 	}
 	if act > ActSigmoid {
 		panic("kernels: MatMul: unknown activation " + act.String())
@@ -126,6 +135,7 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 	}
 	t := matmulTasks.Get().(*matmulTask)
 	t.plan(p, c, a, m, act, pool.Threads())
+	t.lda, t.ldc = lda, ldc
 	if pool.Threads() == 1 || t.units == 1 || 2*m*p.k*p.n < parallelMinFlops {
 		for u := 0; u < t.units; u++ {
 			t.Do(u)
@@ -137,17 +147,23 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 	matmulTasks.Put(t)
 }
 
-// Blocking. kcMax bounds the K chunk so that a chunk of A (m x kc) stays in
-// L2 while every panel of a column block streams past it; K up to kcSingle
-// runs as one chunk (small products gain nothing from splitting K). mcMax
-// bounds the rows a unit of work holds, ncPanels the panels of a column
-// block. Chunk boundaries depend only on K, and a float32 accumulator stored
-// to C and loaded back is unchanged, so blocking never changes a result.
+// Blocking. A K chunk of kcMax rows keeps a chunk of A (m x kc) in L2
+// while every panel of a column block streams past it, and one panel's chunk
+// (kc x nr floats: 48 KiB at nr = 32) near L1. mcMax bounds the rows of a
+// unit of work; a column block holds about 128 columns, at least 4 panels
+// so that the small-M kernels can take 4 panels at once. Chunk boundaries
+// depend only on K, and a float32 accumulator stored to C and loaded back
+// is unchanged, so blocking never changes a result.
+//
+// A product of fewer than parallelMinFlops runs on the caller. Waking a
+// worker and waiting for it costs about 1.5 us (parallel.BenchmarkRun);
+// measured on 2 cores (best of repeated runs, no threshold), 2 threads
+// gained 1.18x at 2^17 flops (1x256x256), 1.16x to 1.64x at 2^19
+// (4x256x256, 1x512x512): 2^18 is where the split starts to pay reliably.
 const (
 	kcMax            = 384
-	kcSingle         = 512
 	mcMax            = 192
-	parallelMinFlops = 1 << 18 // measured: below this the wake-up costs more than it saves
+	parallelMinFlops = 1 << 18
 )
 
 // matmulTask is one product cut into units of (row block, column block);
@@ -155,6 +171,7 @@ const (
 type matmulTask struct {
 	p          *PackedWeights
 	c, a       []float32
+	lda, ldc   int // floats between rows of A and of C
 	m          int
 	act        Activation
 	mc, nmc    int // rows per row block, number of row blocks
@@ -174,15 +191,16 @@ func (t *matmulTask) plan(p *PackedWeights, c, a []float32, m int, act Activatio
 	t.mc = (m + t.nmc - 1) / t.nmc
 	t.nmc = (m + t.mc - 1) / t.mc
 	np := (p.n + nr - 1) / nr
-	// Column blocks of about 128 columns, fewer when that leaves threads idle.
-	t.ncp = max(1, 128/nr)
+	// Column blocks of about 128 columns, narrower (down to 4 panels) when
+	// that leaves threads idle.
+	t.ncp = max(4, 128/nr)
 	if want := 4 * threads; threads > 1 && t.nmc*((np+t.ncp-1)/t.ncp) < want {
-		t.ncp = max(1, np*t.nmc/want)
+		t.ncp = max(4, np*t.nmc/want)
 	}
 	t.nnc = (np + t.ncp - 1) / t.ncp
 	t.units = t.nmc * t.nnc
 	t.chunks, t.kc = 1, p.k
-	if p.k > kcSingle {
+	if p.k > kcMax {
 		t.chunks = (p.k + kcMax - 1) / kcMax
 		t.kc = (p.k + t.chunks - 1) / t.chunks
 	}
@@ -200,7 +218,7 @@ func (t *matmulTask) Do(u int) {
 	c0, c1 := q0*nr, min(q1*nr, n)
 	if k == 0 {
 		for i := i0; i < i0+rows; i++ {
-			copy(t.c[i*n+c0:i*n+c1], p.bias[c0:c1])
+			copy(t.c[i*t.ldc+c0:i*t.ldc+c1], p.bias[c0:c1])
 		}
 	}
 	mr := p.kern.mrMax
@@ -208,12 +226,12 @@ func (t *matmulTask) Do(u int) {
 	for k0 := 0; k0 < k; k0 += t.kc {
 		kc := min(t.kc, k-k0)
 		g := gemmArgs{
-			a:          unsafe.Pointer(&t.a[i0*k+k0]),
-			lda:        uintptr(4 * k),
+			a:          unsafe.Pointer(&t.a[i0*t.lda+k0]),
+			lda:        uintptr(4 * t.lda),
 			b:          unsafe.Pointer(&p.panels[q0*k*nr+k0*nr]),
 			ldb:        uintptr(4 * k * nr),
-			c:          unsafe.Pointer(&t.c[i0*n+c0]),
-			ldc:        uintptr(4 * n),
+			c:          unsafe.Pointer(&t.c[i0*t.ldc+c0]),
+			ldc:        uintptr(4 * t.ldc),
 			bias:       unsafe.Pointer(&p.bias[c0]),
 			m:          rows,
 			mr:         mr,
@@ -226,7 +244,7 @@ func (t *matmulTask) Do(u int) {
 	}
 	if t.act != ActNone {
 		for i := i0; i < i0+rows; i++ {
-			row := t.c[i*n+c0 : i*n+c1]
+			row := t.c[i*t.ldc+c0 : i*t.ldc+c1]
 			t.act.Apply(row, row)
 		}
 	}

@@ -16,9 +16,10 @@ import "unsafe"
 // the contiguous range [p*K*nr+k0*nr, p*K*nr+(k0+kc)*nr). The bias is padded
 // the same way: nr values per panel, zero where there is no bias.
 //
-// The call. callGemm(level, args) runs the level's routine, which computes, for every panel q in [0, args.panels) and
-// every row i in [0, args.m), the columns j in [0, nr) of that panel that
-// exist (all nr except in the last panel, which has args.cols):
+// The call. callGemm(level, args) runs the level's routine, which computes,
+// for every panel q in [0, args.panels) and every row i in [0, args.m), the
+// columns j in [0, nr) of that panel that exist (all nr except in the last
+// panel, which has args.cols):
 //
 //	start = bias[q*nr+j]             when args.accumulate == 0
 //	start = C[i][q*nr+j]             when args.accumulate != 0
@@ -37,11 +38,20 @@ import "unsafe"
 // rows [0, m) and the existing columns: the columns of the last panel past
 // args.cols are neither loaded nor stored (AVX-512 masks them with K1/K2,
 // AVX2 with VMASKMOVPS; maskLo, maskHi and mask hold those masks ready-made).
-// It may read the whole padded panel and padded bias. the kernel may
-// take several full panels at once for a small m (args.partial says whether
-// the last one is full). m, kc and panels are at
-// least 1; the kernel may overwrite args (rowsLeft, panelsLeft, and the c,
-// bias cursors), so the caller fills a fresh one for every call.
+// It may read the whole padded panel and padded bias, and may prefetch past
+// the panels (prefetches do not fault). m, kc and panels are at least 1.
+//
+// Freedom. How the kernel walks the work is its own: the amd64 kernels take
+// a small m (1..3 rows) several full panels at once, so that enough
+// accumulators hide the FMA latency (args.partial says whether the last
+// panel is partial, and so must go alone); they keep the loop state in args
+// (rowsLeft, panelsLeft, and the b, c, bias cursors), so the caller fills a
+// fresh args for every call. Only the arithmetic above is fixed.
+//
+// Registering an arm64 micro-kernel: in matmul_arm64.go, return
+// gemmKernel{level: NEON, nr: ..., mrMax: ...} from gemmKernelFor(NEON) and
+// call the routine from callGemm for NEON; TestGemmRowBlocks and TestMatMul
+// then check it at every row block size, tail and layout.
 
 // gemmArgs is what a micro-kernel reads. The assembly knows its field
 // offsets; TestGemmArgsLayout checks them.

@@ -61,6 +61,11 @@ func matmulCases(short bool) []matmulCase {
 	for act := kernels.ActNone; act <= kernels.ActSigmoid; act++ {
 		cs = append(cs, matmulCase{13, 40, 70, false, true, act}, matmulCase{3, 9, 16, true, true, act})
 	}
+	// One to three rows over many full panels and K chunks: the kernels'
+	// several-panels-at-once path, starting from the bias and from C.
+	cs = append(cs, matmulCase{1, 768, 260, true, true, kernels.ActNone},
+		matmulCase{2, 400, 129, false, false, kernels.ActSiLU},
+		matmulCase{3, 777, 256, false, true, kernels.ActNone})
 	if !short {
 		cs = append(cs, matmulCase{197, 768, 65, true, true, kernels.ActGELU}, matmulCase{16, 768, 768, false, true, kernels.ActNone})
 	}
@@ -232,7 +237,7 @@ func TestMatMulChecks(t *testing.T) {
 // TestMatMulAllocs checks that a product allocates nothing, threaded or not.
 func TestMatMulAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("allocation counts are not meaningful under -race")
+		t.Skip("allocation counts are not meaningful under -race (CI runs it with -short)")
 	}
 	pool := parallel.New(2)
 	defer pool.Close()
@@ -243,5 +248,59 @@ func TestMatMulAllocs(t *testing.T) {
 		if allocs := testing.AllocsPerRun(20, func() { p.MatMulParallel(pl, c, a, m, kernels.ActGELU) }); allocs != 0 {
 			t.Errorf("%d threads: %v allocations per product", pl.Threads(), allocs)
 		}
+	}
+}
+
+// TestMatMulStrided checks strided rows against the packed-row product: the
+// same sums in the same order, so bit-identical, and the gaps between rows
+// of C keep their sentinel.
+func TestMatMulStrided(t *testing.T) {
+	shapes := [][3]int{{1, 17, 33}, {3, 64, 100}, {13, 31, 65}, {29, 5, 7}, {200, 40, 50}}
+	leveltest.ForEach(t, func(t *testing.T) {
+		for _, s := range shapes {
+			m, k, n := s[0], s[1], s[2]
+			lda, ldc := k+3, n+5
+			r := rand.New(rand.NewPCG(uint64(m), uint64(k)))
+			a, w, bias := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, n)
+			p, err := kernels.PackNK(w, n, k, bias)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, m*n)
+			p.MatMul(want, a, m, kernels.ActGELU)
+			as := make([]float32, (m-1)*lda+k)
+			for i := 0; i < m; i++ {
+				copy(as[i*lda:], a[i*k:i*k+k])
+			}
+			cs := make([]float32, (m-1)*ldc+n)
+			for i := range cs {
+				cs[i] = -3
+			}
+			p.MatMulStrided(nil, cs, ldc, as, lda, m, kernels.ActGELU)
+			for i := range cs {
+				row, col := i/ldc, i%ldc
+				if col >= n {
+					if cs[i] != -3 {
+						t.Fatalf("%dx%dx%d: wrote %v between rows %d and %d", m, k, n, cs[i], row, row+1)
+					}
+				} else if math.Float32bits(cs[i]) != math.Float32bits(want[row*n+col]) {
+					t.Fatalf("%dx%dx%d: C[%d][%d] = %v strided, %v packed", m, k, n, row, col, cs[i], want[row*n+col])
+				}
+			}
+		}
+	})
+	p, _ := kernels.PackKN(make([]float32, 6), 2, 3, nil)
+	for _, tc := range []struct {
+		name     string
+		lda, ldc int
+	}{{"lda < K", 1, 3}, {"ldc < N", 2, 2}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: MatMulStrided did not panic", tc.name)
+				}
+			}()
+			p.MatMulStrided(nil, make([]float32, 12), tc.ldc, make([]float32, 12), tc.lda, 2, kernels.ActNone)
+		}()
 	}
 }

@@ -80,7 +80,8 @@ func (p *Pool) Threads() int {
 // Run calls t.Do(i) for every i in [0, parts) and returns when all calls
 // have returned. Parts are handed out dynamically, so they may run in any
 // order and on any goroutine: a task must not depend on which one runs a
-// part. Run must not be called after Close.
+// part. Run must not be called after Close, nor from a Task running on the
+// same pool (it would wait for itself).
 func (p *Pool) Run(parts int, t Task) {
 	if parts <= 0 {
 		return

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // countTask counts how often each part runs.
@@ -61,7 +62,7 @@ func TestRunConcurrent(t *testing.T) {
 // TestRunAllocs checks that a run allocates nothing.
 func TestRunAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("allocation counts are not meaningful under -race")
+		t.Skip("allocation counts are not meaningful under -race (CI runs it with -short)")
 	}
 	p := New(2)
 	defer p.Close()
@@ -90,5 +91,38 @@ func BenchmarkRun(b *testing.B) {
 	defer p.Close()
 	for b.Loop() {
 		p.Run(2, nopTask{})
+	}
+}
+
+// rendezvousTask's two parts each wait for the other to start: they can
+// only finish if two goroutines run them at once.
+type rendezvousTask struct {
+	started [2]chan struct{}
+	failed  atomic.Bool
+}
+
+func (t *rendezvousTask) Do(i int) {
+	close(t.started[i])
+	select {
+	case <-t.started[1-i]:
+	case <-time.After(5 * time.Second):
+		t.failed.Store(true)
+	}
+}
+
+// TestRunUsesWorkers checks that a run's parts really run on a worker as
+// well as on the caller, both with the worker spinning and parked.
+func TestRunUsesWorkers(t *testing.T) {
+	p := New(2)
+	defer p.Close()
+	for round := 0; round < 3; round++ {
+		task := &rendezvousTask{started: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
+		p.Run(2, task)
+		if task.failed.Load() {
+			t.Fatalf("round %d: the two parts never ran at the same time", round)
+		}
+		if round == 1 {
+			time.Sleep(20 * time.Millisecond) // let the worker park
+		}
 	}
 }

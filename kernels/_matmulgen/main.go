@@ -7,8 +7,8 @@
 //	cd kernels/_matmulgen && go run . > ../matmul_amd64.s
 //
 // The routines read a *gemmArgs (kernels/matmul_kernel.go); the offsets
-// below must match that struct, which go vet checks through the
-// args_<field> names... it cannot, so TestGemmArgsLayout does.
+// below must match that struct. go vet cannot see offsets into a struct
+// behind a pointer, so TestGemmArgsLayout checks them.
 package main
 
 import (
