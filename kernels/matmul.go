@@ -123,6 +123,21 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 // written (C), so C may be a column range of a wider matrix. It panics if
 // m < 0, a stride is too small or a slice too short.
 func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
+	p.check(c, ldc, a, lda, m, act)
+	if m == 0 || p.n == 0 {
+		return
+	}
+	if pool.Threads() == 1 || 2*m*p.k*p.n < parallelMinFlops {
+		p.matmulSerial(c, ldc, a, lda, m, act)
+		return
+	}
+	t := matmulTasks.Get().(*MatMulTask)
+	p.matmulPooled(t, pool, c, ldc, a, lda, m, act)
+	matmulTasks.Put(t)
+}
+
+// check panics unless the slices hold the m rows the strides describe.
+func (p *PackedWeights) check(c []float32, ldc int, a []float32, lda int, m int, act Activation) {
 	if m < 0 || lda < p.k || ldc < p.n || m > 0 && (len(a) < (m-1)*lda+p.k || len(c) < (m-1)*ldc+p.n) {
 		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d (lda %d), len(C)=%d (ldc %d)",
 			m, p.k, p.n, len(a), lda, len(c), ldc))
@@ -130,21 +145,53 @@ func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int,
 	if act > ActSigmoid {
 		panic("kernels: MatMul: unknown activation " + act.String())
 	}
+}
+
+// MatMulTask is the state of one product split over a pool. MatMulParallel
+// takes one from a sync.Pool, which the garbage collector empties; a caller
+// that keeps its own (one per goroutine, e.g. per session) with MatMulWith
+// never allocates, whatever the collector does.
+type MatMulTask struct{ t matmulTask }
+
+// Do runs unit u of the product; the pool calls it.
+func (t *MatMulTask) Do(u int) { t.t.Do(u) }
+
+// MatMulWith is MatMulStrided with the caller's task state; task must not be
+// used by two products at once.
+func (p *PackedWeights) MatMulWith(task *MatMulTask, pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
+	p.check(c, ldc, a, lda, m, act)
 	if m == 0 || p.n == 0 {
 		return
 	}
-	t := matmulTasks.Get().(*matmulTask)
+	if pool.Threads() == 1 || 2*m*p.k*p.n < parallelMinFlops {
+		p.matmulSerial(c, ldc, a, lda, m, act)
+		return
+	}
+	p.matmulPooled(task, pool, c, ldc, a, lda, m, act)
+}
+
+// matmulSerial runs the whole product on the caller with a task on the
+// stack.
+func (p *PackedWeights) matmulSerial(c []float32, ldc int, a []float32, lda int, m int, act Activation) {
+	var t matmulTask
+	t.plan(p, c, a, m, act, 1)
+	t.lda, t.ldc = lda, ldc
+	for u := 0; u < t.units; u++ {
+		t.Do(u)
+	}
+}
+
+// matmulPooled splits the product over pool with task's state.
+func (p *PackedWeights) matmulPooled(task *MatMulTask, pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
+	t := &task.t
 	t.plan(p, c, a, m, act, pool.Threads())
 	t.lda, t.ldc = lda, ldc
-	if pool.Threads() == 1 || t.units == 1 || 2*m*p.k*p.n < parallelMinFlops {
-		for u := 0; u < t.units; u++ {
-			t.Do(u)
-		}
+	if t.units == 1 {
+		t.Do(0)
 	} else {
-		pool.Run(t.units, t)
+		pool.Run(t.units, task)
 	}
 	*t = matmulTask{}
-	matmulTasks.Put(t)
 }
 
 // Blocking. A K chunk of kcMax rows keeps a chunk of A (m x kc) in L2
@@ -180,7 +227,7 @@ type matmulTask struct {
 	kc, chunks int
 }
 
-var matmulTasks = sync.Pool{New: func() any { return new(matmulTask) }}
+var matmulTasks = sync.Pool{New: func() any { return new(MatMulTask) }}
 
 // plan chooses the blocks of an m-row product on threads threads. The
 // choice changes speed only, never a result.

@@ -2,9 +2,109 @@
 
 package kernels
 
-// rowKernelsFor returns the row kernels of level l on arm64.
+import "math"
+
+// rowKernelsFor returns the row kernels of level l on arm64: at NEON the
+// assembly of rows_arm64.s, rows_exp_arm64.s and attention_neon_arm64.s
+// (the attention path in blocks of 16 queries), elsewhere the Go twins.
 func rowKernelsFor(l Level) rowKernels {
 	k := genericRows
-	_ = l // no assembly yet
+	if l != NEON {
+		return k
+	}
+	k.dot = dotNEON
+	k.axpy = axpyNEON
+	k.add = addNEON
+	k.mul = mulNEON
+	k.layerNorm = layerNormRowsNEON
+	k.rmsNorm = rmsNormRowsNEON
+	k.softmax = softmaxRowsNEON
+	k.sigmoid = sigmoidNEON
+	k.silu = siluNEON
+	k.gelu = geluNEON
+	k.dotRows = dotRowsNEONGo
+	k.axpyRows = axpyRowsNEONGo
+	k.queryBlock = neonQueryBlock
+	k.scoresT = scoresTNEON
+	k.softmaxCols = softmaxColsNEONGo
+	k.pvT = pvTNEON
 	return k
+}
+
+// neonMathConsts are the constants of the vector exp and erfc of
+// rows_exp_arm64.s, in the order its broadcast loads read them (the
+// assembly names each register's constant).
+var neonMathConsts = [26]float32{
+	-105, 89, // clamp of exp's argument: e^-105 rounds to 0, e^89 to +Inf
+	math.Log2E,
+	0.693359375, -2.12194440e-4, // ln 2 = high + low; high has 9 significant bits
+	// exp(r) = 1 + r + r^2 P(r), P highest degree first (Cephes expf)
+	1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+	1,
+	0.5, 1 / math.Sqrt2,
+	// erfc(z) = t exp(-z^2 + Q(t)), t = 1/(1+z/2), Q constant term first
+	-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+	0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277,
+	-math.MaxFloat32, // floor of softmaxCols' running maximum (index 24)
+	1e7,              // ceiling of L2Normalize's factor (index 25)
+}
+
+// The assembly kernels. Those taking slices work on len(x) (len(a) for add
+// and mul, len(a) for dot); the row kernels take rows of width d (n).
+
+//go:noescape
+func dotNEON(a, b []float32) float32
+
+//go:noescape
+func axpyNEON(dst []float32, alpha float32, x []float32)
+
+//go:noescape
+func addNEON(dst, a, b []float32)
+
+//go:noescape
+func mulNEON(dst, a, b []float32)
+
+//go:noescape
+func sigmoidNEON(dst, x []float32)
+
+//go:noescape
+func siluNEON(dst, x []float32)
+
+//go:noescape
+func geluNEON(dst, x []float32)
+
+//go:noescape
+func layerNormNEON(dst, x, gamma, beta *float32, rows, d int, eps float32)
+
+//go:noescape
+func rmsNormNEON(dst, x, scale *float32, rows, d int, eps float32)
+
+//go:noescape
+func softmaxNEON(dst, x *float32, rows, n int)
+
+//go:noescape
+func scaleNEON(x []float32, s float32)
+
+//go:noescape
+func softmaxColsNEON(st *float32, nk int, mlc *float32)
+
+func layerNormRowsNEON(dst, x, gamma, beta []float32, eps float32) {
+	if len(x) == 0 {
+		return
+	}
+	layerNormNEON(&dst[0], &x[0], &gamma[0], &beta[0], len(x)/len(gamma), len(gamma), eps)
+}
+
+func rmsNormRowsNEON(dst, x, scale []float32, eps float32) {
+	if len(x) == 0 {
+		return
+	}
+	rmsNormNEON(&dst[0], &x[0], &scale[0], len(x)/len(scale), len(scale), eps)
+}
+
+func softmaxRowsNEON(dst, x []float32, n int) {
+	if len(x) == 0 {
+		return
+	}
+	softmaxNEON(&dst[0], &x[0], len(x)/n, n)
 }

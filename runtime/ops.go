@@ -50,7 +50,14 @@ type denseStep struct {
 	rows int
 }
 
-func (s *denseStep) Run(x *Exec) { s.w.MatMulParallel(x.Pool, x.F(s.y), x.F(s.x), s.rows, s.act) }
+// NewState gives each session its own task state for products split over
+// its pool, so that runs allocate nothing even after the collector empties
+// the kernels' shared pool of tasks.
+func (s *denseStep) NewState() any { return new(kernels.MatMulTask) }
+
+func (s *denseStep) Run(x *Exec) {
+	s.w.MatMulWith(x.State().(*kernels.MatMulTask), x.Pool, x.F(s.y), s.w.N(), x.F(s.x), s.w.K(), s.rows, s.act)
+}
 
 // Norm is a normalisation layer's weights: LayerNorm when Beta is set,
 // RMSNorm otherwise.

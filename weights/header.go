@@ -117,6 +117,10 @@ func parseJSON(js []byte, dataLen int64, file string) (*header, error) {
 			}
 			continue
 		}
+		if name == "" {
+			// The writer refuses empty names too: no path can address one.
+			return nil, &Error{File: file, Kind: ErrHeader, Detail: "a tensor has an empty name"}
+		}
 		t, err := parseEntry(p, name, dataLen, file)
 		if err != nil {
 			return nil, err

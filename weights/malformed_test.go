@@ -59,6 +59,7 @@ var malformed = []struct {
 	{"header-deep-nesting", file(`{"a":{"x":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}}`, 0), "a"},
 	{"header-bad-literal", file(`{"a":{"x":nul}}`, 0), "a"},
 	{"header-unterminated-string", file(`{"a`, 0), ""},
+	{"header-empty-name", file(`{"":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4), ""},
 	{"duplicate-name", file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), "a"},
 	{"duplicate-escaped-name", file(`{"ab":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a\u0062":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), "ab"},
 	{"duplicate-metadata-key", file(`{"__metadata__":{"k":"1","k":"2"}}`, 0), ""},

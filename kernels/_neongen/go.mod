@@ -1,0 +1,3 @@
+module neongen
+
+go 1.26
