@@ -314,7 +314,10 @@ func MeanTokens(dst, x []float32, d int) {
 	for off := d; off < len(x); off += d {
 		rowImpl.add(dst, dst, x[off:off+d])
 	}
-	rowImpl.scale(dst, dst, 1/float32(len(x)/d))
+	count := float32(len(x) / d)
+	for i := range dst {
+		dst[i] /= count // sum / count, as SPEC.md says: not a product by 1/count
+	}
 }
 
 // MaxTokens sets dst (d values) to the elementwise maximum over the rows of
