@@ -2,7 +2,6 @@ package heads
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/runtime"
@@ -64,9 +63,7 @@ func loadAttention(l *loader, path string, kind attentionType, self bool, idx, h
 		a.q = l.denseConcat([]string{path + "/q1", path + "/q2"}, dim, dim, true)
 		a.kv = l.denseConcat([]string{path + "/k1", path + "/k2", path + "/v"}, dkv, dim, true)
 		a.proj = l.dense(path+"/proj", dim, dim, true)
-		lp := l.vec(path+"/lambda_param", 1)
-		init := 0.8 - 0.6*math.Exp(-0.3*float64(max(idx-1, 0)))
-		a.lambda = float32(min(max(init*float64(lp[0]), 0.1), 0.9))
+		a.lambda = kernels.DifferentialLambda(idx, l.vec(path+"/lambda_param", 1)[0])
 	case self:
 		a.q = l.dense(path+"/cross_attention/qkv", dim, 3*dim, false)
 		a.proj = l.dense(path+"/cross_attention/proj", dim, dim, false)
