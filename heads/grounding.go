@@ -63,7 +63,7 @@ func (h *groundingHead) build(b *runtime.Builder, in map[string]runtime.Tensor) 
 	} else if !checkShape(b, "text_features", text, batch, h.dim) {
 		return nil
 	}
-	fused := h.fusion.build(b, vision, b.Repeat(query, n))
+	fused := h.fusion.buildBroadcast(b, vision, query)
 	confidence := b.View(b.Dense(fused, h.confidence, kernels.ActSigmoid), batch, n)
 	grounded := b.SelectMax(confidence, fused)
 	return map[string]runtime.Tensor{

@@ -95,27 +95,50 @@ func (l *loader) dense(path string, in, out int, withBias bool) *kernels.PackedW
 // differential attention as one [in, 2*out] product. A single layer is
 // packed straight from the file's view, with no copy in between.
 func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernels.PackedWeights {
+	w, bias := l.readConcat(paths, in, out, withBias)
+	packed := l.pack(w, in, out*len(paths), bias, paths[0])
+	l.release(paths)
+	return packed
+}
+
+// denseSplit reads Dense layers as denseConcat does, of a concatenated
+// input [x1 | x2] of width 2*half, and packs the rows that read x1 and the
+// rows that read x2 apart: concat(x1, x2) W + b = x1 W_top + (x2 W_bottom
+// + b). The bias goes with the bottom part.
+func (l *loader) denseSplit(paths []string, half, out int, withBias bool) splitDense {
+	w, bias := l.readConcat(paths, 2*half, out, withBias)
 	n := out * len(paths)
-	var w, bias []float32
+	var top, bottom []float32
+	if l.err == nil {
+		top, bottom = w[:half*n], w[half*n:]
+	}
+	s := splitDense{top: l.pack(top, half, n, nil, paths[0]), bottom: l.pack(bottom, half, n, bias, paths[0])}
+	l.release(paths)
+	return s
+}
+
+// readConcat returns the kernels of paths side by side as one [in, n]
+// matrix (a view of the file for a single path) and their biases.
+func (l *loader) readConcat(paths []string, in, out int, withBias bool) (w, bias []float32) {
+	n := out * len(paths)
 	if withBias {
 		bias = make([]float32, n)
 	}
 	for p, path := range paths {
 		if l.err != nil {
-			break
+			return nil, nil
 		}
 		k, err := l.src.Float32(path+"/kernel", in, out)
 		if err != nil {
 			l.fail(err)
-			break
+			return nil, nil
 		}
 		l.raw += 4 * len(k)
 		if withBias {
 			copy(bias[p*out:], l.vec(path+"/bias", out))
 		}
 		if len(paths) == 1 {
-			w = k
-			break
+			return k, bias
 		}
 		if w == nil {
 			w = make([]float32, in*n)
@@ -124,19 +147,28 @@ func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernel
 			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
 		}
 	}
+	return w, bias
+}
+
+// pack packs w [in, n] with bias, or an empty matrix after an error.
+func (l *loader) pack(w []float32, in, n int, bias []float32, path string) *kernels.PackedWeights {
 	if l.err != nil {
 		w, bias, in, n = nil, nil, 0, 0
 	}
 	packed, err := kernels.PackKN(w, in, n, bias)
-	for _, path := range paths {
-		l.done(path + "/kernel")
-	}
 	if err != nil {
-		l.fail(fmt.Errorf("%s: %w", paths[0], err))
+		l.fail(fmt.Errorf("%s: %w", path, err))
 		packed, _ = kernels.PackKN(nil, 0, 0, nil)
 	}
 	l.packed += packed.Bytes()
 	return packed
+}
+
+// release drops the kernels' file pages once they are packed.
+func (l *loader) release(paths []string) {
+	for _, path := range paths {
+		l.done(path + "/kernel")
+	}
 }
 
 // norm reads a LayerNorm (gamma, beta) or RMSNorm (scale) at path.

@@ -296,3 +296,49 @@ func (s *outerStep) Run(x *Exec) {
 		}
 	}
 }
+
+// DenseAdd computes act(x W + add) on the last axis of x, where W has no
+// bias of its own and add either has the output's shape or, for x
+// [B, N, K], the shape [B, Nout]: one row per batch element, shared by its
+// N rows. It serves products split by rows of W, such as a fusion's
+// concat(x1, x2) W = x1 W_top + (x2 W_bottom + b), whose second part is
+// computed once per image when x2 is the same for every row.
+func (b *Builder) DenseAdd(x Tensor, w *kernels.PackedWeights, add Tensor, act kernels.Activation) Tensor {
+	shape := b.Shape(x)
+	rows, k := rowsOf(shape)
+	if k != w.K() {
+		b.fail(fmt.Errorf("runtime: dense: input %v, weights %d x %d", shape, w.K(), w.N()))
+		return x
+	}
+	y := b.Temp(withLast(shape, w.N())...)
+	per := rows // rows of x that share one row of add
+	switch as := b.Shape(add); {
+	case b.Size(add) == b.Size(y):
+		per = 1
+	case len(shape) == 3 && len(as) == 2 && as[0] == shape[0] && as[1] == w.N():
+		per = shape[1]
+	default:
+		b.fail(fmt.Errorf("runtime: dense add: output %v, addend %v", b.Shape(y), as))
+		return x
+	}
+	b.Add(&denseAddStep{denseStep{x: x, y: y, w: w, act: act, rows: rows}, add, per}, []Tensor{x, add}, []Tensor{y})
+	return y
+}
+
+type denseAddStep struct {
+	denseStep
+	add Tensor
+	per int // output rows per row of add
+}
+
+func (s *denseAddStep) Run(x *Exec) {
+	y, add, n := x.F(s.y), x.F(s.add), s.w.N()
+	s.w.MatMulWith(x.State().(*kernels.MatMulTask), x.Pool, y, n, x.F(s.x), s.w.K(), s.rows, kernels.ActNone)
+	for r := 0; r < s.rows; r++ {
+		row := y[r*n : (r+1)*n]
+		kernels.Add(row, row, add[r/s.per*n:(r/s.per+1)*n])
+	}
+	if s.act != kernels.ActNone {
+		s.act.Apply(y, y)
+	}
+}
