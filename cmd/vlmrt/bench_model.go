@@ -31,23 +31,12 @@ func benchModel(args []string, w io.Writer) error {
 	if *runs < 1 {
 		return fmt.Errorf("--runs must be positive, got %d", *runs)
 	}
-	if err := machine.apply(); err != nil {
-		return err
-	}
-	m, in, err := loadModelAndInputs(*model, *inputs)
+	m, s, pool, err := openSession(*model, *inputs, *task, machine)
 	if err != nil {
 		return err
 	}
-	plan, err := m.Compile(in.Shapes, *task)
-	if err != nil {
-		return err
-	}
-	pool := machine.pool()
 	defer pool.Close()
-	s := plan.NewSession(pool)
-	if err := in.Fill(s); err != nil {
-		return err
-	}
+	plan := s.Plan()
 	for range 3 { // warm caches and the pool
 		s.Run()
 	}

@@ -72,26 +72,26 @@ func runDemo(args []string, w io.Writer) error {
 	return nil
 }
 
-// openDemo parses an embedded case and builds its model.
-func openDemo(name string) (*weights.File, *heads.Model, error) {
+// openDemo parses an embedded case and builds its model and inputs.
+func openDemo(name string) (*weights.File, *heads.Model, heads.Inputs, error) {
 	data, err := vlmrt.DemoModels.ReadFile(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, heads.Inputs{}, err
 	}
 	f, err := weights.Parse(data, path.Base(name))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, heads.Inputs{}, err
 	}
 	m, err := heads.New(f)
-	return f, m, err
+	if err != nil {
+		return nil, nil, heads.Inputs{}, err
+	}
+	in, err := heads.ReadInputs(f)
+	return f, m, in, err
 }
 
 func demoOne(w io.Writer, name string, pool *parallel.Pool) (bool, error) {
-	f, m, err := openDemo(name)
-	if err != nil {
-		return false, err
-	}
-	in, err := heads.ReadInputs(f)
+	f, m, in, err := openDemo(name)
 	if err != nil {
 		return false, err
 	}
@@ -188,11 +188,7 @@ func argmax(v []float32) int {
 // demoGeneration decodes a generation case greedily and with beam search
 // and compares the tokens with the reference's.
 func demoGeneration(w io.Writer, name string, _ *parallel.Pool) (bool, error) {
-	f, m, err := openDemo(name)
-	if err != nil {
-		return false, err
-	}
-	in, err := heads.ReadInputs(f)
+	f, m, in, err := openDemo(name)
 	if err != nil {
 		return false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/vlmrt/vlmrt/heads"
+	"github.com/vlmrt/vlmrt/parallel"
 	"github.com/vlmrt/vlmrt/runtime"
 	"github.com/vlmrt/vlmrt/weights"
 )
@@ -27,29 +28,41 @@ func runRun(args []string, w io.Writer) error {
 	if *model == "" || *inputs == "" || *out == "" {
 		return errors.New("--model, --inputs and --out are required")
 	}
-	if err := machine.apply(); err != nil {
-		return err
-	}
-	m, in, err := loadModelAndInputs(*model, *inputs)
+	_, s, pool, err := openSession(*model, *inputs, *task, machine)
 	if err != nil {
 		return err
 	}
-	plan, err := m.Compile(in.Shapes, *task)
-	if err != nil {
-		return err
-	}
-	pool := machine.pool()
 	defer pool.Close()
-	s := plan.NewSession(pool)
-	if err := in.Fill(s); err != nil {
-		return err
-	}
 	s.Run()
 	if err := writeOutputs(s, *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "wrote %d outputs to %s\n", len(plan.Outputs()), *out)
+	fmt.Fprintf(w, "wrote %d outputs to %s\n", len(s.Plan().Outputs()), *out)
 	return nil
+}
+
+// openSession selects the kernel level, loads the model, compiles it for
+// the shapes of the inputs file and returns a session with the inputs
+// filled, and its worker pool (nil for one thread) for the caller to close.
+func openSession(model, inputs, task string, machine machineFlags) (*heads.Model, *runtime.Session, *parallel.Pool, error) {
+	if err := machine.apply(); err != nil {
+		return nil, nil, nil, err
+	}
+	m, in, err := loadModelAndInputs(model, inputs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := m.Compile(in.Shapes, task)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pool := machine.pool()
+	s := plan.NewSession(pool)
+	if err := in.Fill(s); err != nil {
+		pool.Close()
+		return nil, nil, nil, err
+	}
+	return m, s, pool, nil
 }
 
 // loadModelAndInputs loads the model and reads the inputs file.
