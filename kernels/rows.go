@@ -27,6 +27,12 @@ type rowKernels struct {
 	axpy      func(dst []float32, alpha float32, x []float32)
 	dot       func(a, b []float32) float32
 
+	// Whole-tensor pooling and normalisation; the twins build them from the
+	// vector kernels above, NEON has them in one call each.
+	l2Normalize func(dst, x []float32, n int)
+	meanTokens  func(dst, x []float32, d int)
+	maxTokens   func(dst, x []float32, d int)
+
 	// Attention inner kernels (attention_kernels.go). queryBlock is the
 	// number of queries the blocked kernels handle at once (the lanes of
 	// scoresT, softmaxCols and pvT, which read it from their slices'
@@ -57,6 +63,10 @@ var genericRows = rowKernels{
 	scale:     scaleGeneric,
 	axpy:      axpyGeneric,
 	dot:       dotGeneric,
+
+	l2Normalize: l2NormalizeGeneric,
+	meanTokens:  meanTokensGeneric,
+	maxTokens:   maxTokensGeneric,
 
 	dotRows:     dotRowsGeneric,
 	axpyRows:    axpyRowsGeneric,
@@ -295,6 +305,10 @@ func siluGeneric(dst, x []float32) {
 // n values.
 func L2Normalize(dst, x []float32, n int) {
 	checkRows("L2Normalize", len(x), len(dst), n)
+	rowImpl.l2Normalize(dst, x, n)
+}
+
+func l2NormalizeGeneric(dst, x []float32, n int) {
 	for off := 0; off+n <= len(x); off += n {
 		row := x[off : off+n]
 		ss := rowImpl.dot(row, row)
@@ -310,6 +324,10 @@ func MeanTokens(dst, x []float32, d int) {
 	if len(dst) != d || len(x) == 0 {
 		panic("kernels: MeanTokens: len(dst) != d or no rows")
 	}
+	rowImpl.meanTokens(dst, x, d)
+}
+
+func meanTokensGeneric(dst, x []float32, d int) {
 	copy(dst, x[:d])
 	for off := d; off < len(x); off += d {
 		rowImpl.add(dst, dst, x[off:off+d])
@@ -327,6 +345,10 @@ func MaxTokens(dst, x []float32, d int) {
 	if len(dst) != d || len(x) == 0 {
 		panic("kernels: MaxTokens: len(dst) != d or no rows")
 	}
+	rowImpl.maxTokens(dst, x, d)
+}
+
+func maxTokensGeneric(dst, x []float32, d int) {
 	copy(dst, x[:d])
 	for off := d; off < len(x); off += d {
 		rowImpl.maxv(dst, dst, x[off:off+d])

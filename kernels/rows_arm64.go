@@ -28,6 +28,9 @@ func rowKernelsFor(l Level) rowKernels {
 	k.scoresT = scoresTNEON
 	k.softmaxCols = softmaxColsNEONGo
 	k.pvT = pvTNEON
+	k.l2Normalize = l2NormalizeRowsNEON
+	k.meanTokens = meanTokensRowsNEON
+	k.maxTokens = maxTokensRowsNEON
 	return k
 }
 
