@@ -15,8 +15,8 @@ type Task interface {
 	Do(part int)
 }
 
-// spinIters is how many times an idle worker, or a caller waiting for its
-// helpers, polls before it parks: tens of microseconds, long enough to
+// spinIters is how many times an idle worker polls for the next run before
+// it parks: tens of microseconds, long enough to
 // catch the next product of a layer sequence, short enough that an idle
 // pool burns no CPU.
 const spinIters = 1 << 14
@@ -27,21 +27,20 @@ const spinIters = 1 << 14
 //
 // Idle workers spin briefly, then park on a channel; Run wakes only the
 // parked workers it needs. A run is published as one atomic word (run
-// number and helper count), so a worker never mixes two runs.
+// number and helper count), so a worker never mixes two runs; each helper
+// reports the end of its part of a run on a channel, which orders its last
+// read of the run before the caller's next Run.
 type Pool struct {
 	threads int
 	mu      sync.Mutex // serialises Run and Close
 	workers []worker
 
-	state   atomic.Uint64 // run number << 16 | helpers taking part
-	task    Task
-	parts   int
-	next    atomic.Int64 // next part to hand out
-	pending atomic.Int64 // helpers still running this run
-	closed  atomic.Bool
-
-	callerParked atomic.Bool
-	callerWake   chan struct{}
+	state  atomic.Uint64 // run number << 16 | helpers taking part
+	task   Task
+	parts  int
+	next   atomic.Int64  // next part to hand out
+	done   chan struct{} // one receive per helper that finished the run
+	closed atomic.Bool
 }
 
 // worker is one helper goroutine's parking place.
@@ -60,7 +59,7 @@ func New(threads int) *Pool {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	threads = min(threads, 1<<helperBits-1)
-	p := &Pool{threads: threads, callerWake: make(chan struct{}, 1)}
+	p := &Pool{threads: threads, done: make(chan struct{}, threads)}
 	p.workers = make([]worker, threads-1)
 	for i := range p.workers {
 		p.workers[i].wake = make(chan struct{}, 1)
@@ -100,7 +99,6 @@ func (p *Pool) Run(parts int, t Task) {
 	helpers := min(len(p.workers), parts-1)
 	p.task, p.parts = t, parts
 	p.next.Store(0)
-	p.pending.Store(int64(helpers))
 	run := p.state.Load()>>helperBits + 1
 	p.state.Store(run<<helperBits | uint64(helpers))
 	for i := 0; i < helpers; i++ {
@@ -109,7 +107,11 @@ func (p *Pool) Run(parts int, t Task) {
 		}
 	}
 	p.drain()
-	p.waitHelpers()
+	// Each helper reports on done when it has left drain: the receives
+	// order its last read of the run before the caller's next write.
+	for range helpers {
+		<-p.done
+	}
 	p.task = nil
 }
 
@@ -122,23 +124,6 @@ func (p *Pool) drain() {
 		}
 		p.task.Do(i)
 	}
-}
-
-// waitHelpers returns when every helper of the run has finished.
-func (p *Pool) waitHelpers() {
-	for i := 0; i < spinIters; i++ {
-		if p.pending.Load() == 0 {
-			return
-		}
-		if i%128 == 127 {
-			runtime.Gosched()
-		}
-	}
-	p.callerParked.Store(true)
-	if p.pending.Load() == 0 && p.callerParked.Swap(false) {
-		return
-	}
-	<-p.callerWake // the last helper saw callerParked and sends once
 }
 
 // work is worker i's loop: wait for a run that includes it, drain, report.
@@ -155,9 +140,7 @@ func (p *Pool) work(i int) {
 			continue // this run does not need worker i
 		}
 		p.drain()
-		if p.pending.Add(-1) == 0 && p.callerParked.Swap(false) {
-			p.callerWake <- struct{}{}
-		}
+		p.done <- struct{}{}
 	}
 }
 
