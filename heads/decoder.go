@@ -52,7 +52,7 @@ type decoder struct {
 
 func loadDecoder(l *loader, cfg decoderConfig, head string, dim, dkv, vocab int) *decoder {
 	d := &decoder{cfg: cfg, dim: dim, dkv: dkv, vocab: vocab}
-	for i := 0; i < cfg.layers; i++ {
+	for i := 0; i < cfg.layers && l.err == nil; i++ { // each layer's weights bound the count
 		d.layers = append(d.layers, decoderLayer{
 			self:  loadAttention(l, fmt.Sprintf("self_attention_%d", i), cfg.attention, true, i, cfg.heads, dim, dim),
 			cross: loadAttention(l, fmt.Sprintf("cross_attention_%d", i), cfg.attention, false, i, cfg.heads, dim, dkv),

@@ -102,6 +102,10 @@ func TestLoadErrors(t *testing.T) {
 		{"hidden_dims of the wrong type", "vqa_mean.safetensors",
 			func(c map[string]any, _ map[string]string) { c["hidden_dims"] = "128" }, nil,
 			ErrConfig, "hidden_dims"},
+		{"vocabulary far beyond the file's", "captioning_mlp.safetensors",
+			func(c map[string]any, _ map[string]string) {
+				c["task_config"].(map[string]any)["vocab_size"] = 100_000_000_000
+			}, nil, weights.ErrShape, "cap_head_output_proj"},
 		{"missing tensor", "captioning_mlp.safetensors", nil,
 			dropTensor("cap_head/ffn_1/fc2/bias"), weights.ErrNotFound, "ffn_1/fc2/bias"},
 		{"mis-shaped tensor", "captioning_mlp.safetensors", nil,

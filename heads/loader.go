@@ -49,13 +49,15 @@ func (l *loader) fail(err error) {
 // vec reads a vector (or any tensor) of the given shape, copied so that it
 // outlives the file's mapping.
 func (l *loader) vec(path string, shape ...int) []float32 {
+	// After an error the model is discarded: a placeholder of one value
+	// keeps callers simple without an allocation sized by the config.
 	if l.err != nil {
-		return make([]float32, product(shape))
+		return make([]float32, 1)
 	}
 	v, err := l.src.Float32(path, shape...)
 	if err != nil {
 		l.fail(err)
-		return make([]float32, product(shape))
+		return make([]float32, 1)
 	}
 	l.raw += 4 * len(v)
 	l.packed += 4 * len(v)
@@ -121,9 +123,6 @@ func (l *loader) denseSplit(paths []string, half, out int, withBias bool) splitD
 // matrix (a view of the file for a single path) and their biases.
 func (l *loader) readConcat(paths []string, in, out int, withBias bool) (w, bias []float32) {
 	n := out * len(paths)
-	if withBias {
-		bias = make([]float32, n)
-	}
 	for p, path := range paths {
 		if l.err != nil {
 			return nil, nil
@@ -135,6 +134,9 @@ func (l *loader) readConcat(paths []string, in, out int, withBias bool) (w, bias
 		}
 		l.raw += 4 * len(k)
 		if withBias {
+			if bias == nil { // sized only once a kernel of this width exists
+				bias = make([]float32, n)
+			}
 			copy(bias[p*out:], l.vec(path+"/bias", out))
 		}
 		if len(paths) == 1 {

@@ -57,6 +57,9 @@ func loadVQA(l *loader, c *config, task taskConfig) *vqaHead {
 			proj: l.dense("attention_pooling/proj", h.dim, h.dim, true)}
 	}
 	for k, width := range h.hiddenDims {
+		if l.err != nil {
+			break
+		}
 		h.hidden = append(h.hidden, l.dense(fmt.Sprintf("hidden_%d", k), in, width, true))
 		in = width
 	}

@@ -33,6 +33,11 @@ type tensorInfo struct {
 	root        int // the tensor whose memory a view shares; its own id otherwise
 }
 
+// maxTensorSize bounds the values of one tensor (16 GiB of float32), so that
+// a shape that overflows or could never be allocated is an error at compile
+// time rather than a crash when a session allocates its arena.
+const maxTensorSize = 1 << 32
+
 // Builder collects the tensors and steps of a plan.
 type Builder struct {
 	tensors []tensorInfo
@@ -49,8 +54,12 @@ func NewBuilder() *Builder { return &Builder{names: map[string]bool{}} }
 func (b *Builder) add(kind tensorKind, name string, shape []int) Tensor {
 	size := 1
 	for _, d := range shape {
-		if d < 0 {
+		switch {
+		case d < 0:
 			b.fail(fmt.Errorf("runtime: tensor %q: negative dimension in %v", name, shape))
+			d = 0
+		case d > 0 && size > maxTensorSize/d:
+			b.fail(fmt.Errorf("runtime: tensor %q: shape %v holds more than %d values", name, shape, maxTensorSize))
 			d = 0
 		}
 		size *= d
