@@ -123,17 +123,19 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 // written (C), so C may be a column range of a wider matrix. It panics if
 // m < 0, a stride is too small or a slice too short.
 func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
-	p.check(c, ldc, a, lda, m, act)
-	if m == 0 || p.n == 0 {
-		return
-	}
-	if pool.Threads() == 1 || 2*m*p.k*p.n < parallelMinFlops {
-		p.matmulSerial(c, ldc, a, lda, m, act)
+	if !p.splits(pool, m) {
+		p.MatMulWith(nil, pool, c, ldc, a, lda, m, act) // serial: no task state
 		return
 	}
 	t := matmulTasks.Get().(*MatMulTask)
-	p.matmulPooled(t, pool, c, ldc, a, lda, m, act)
+	p.MatMulWith(t, pool, c, ldc, a, lda, m, act)
 	matmulTasks.Put(t)
+}
+
+// splits reports whether a product of m rows runs split over pool: a pool
+// of several threads and enough work to repay waking them.
+func (p *PackedWeights) splits(pool *parallel.Pool, m int) bool {
+	return pool.Threads() > 1 && 2*m*p.k*p.n >= parallelMinFlops
 }
 
 // check panics unless the slices hold the m rows the strides describe.
@@ -157,13 +159,14 @@ type MatMulTask struct{ t matmulTask }
 func (t *MatMulTask) Do(u int) { t.t.Do(u) }
 
 // MatMulWith is MatMulStrided with the caller's task state; task must not be
-// used by two products at once.
+// used by two products at once. A product that runs on the caller alone
+// (one thread, or too little work to split) does not touch task.
 func (p *PackedWeights) MatMulWith(task *MatMulTask, pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
 	p.check(c, ldc, a, lda, m, act)
 	if m == 0 || p.n == 0 {
 		return
 	}
-	if pool.Threads() == 1 || 2*m*p.k*p.n < parallelMinFlops {
+	if !p.splits(pool, m) {
 		p.matmulSerial(c, ldc, a, lda, m, act)
 		return
 	}
