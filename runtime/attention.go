@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/vlmrt/vlmrt/kernels"
 )
@@ -38,6 +39,12 @@ func (b *Builder) Attend(spec AttentionSpec, q, k, v Operand) Tensor {
 func (b *Builder) AttendDifferential(spec AttentionSpec, q1, k1, q2, k2, v Operand, lambda float32) Tensor {
 	s, ok := b.attentionStep(spec, q1, k1, v)
 	if !ok {
+		return q1.T
+	}
+	// The kernel reads both streams with the first one's strides.
+	if !slices.Equal(b.Shape(q1.T), b.Shape(q2.T)) || !slices.Equal(b.Shape(k1.T), b.Shape(k2.T)) {
+		b.fail(fmt.Errorf("runtime: differential attention: streams of shapes %v, %v and keys %v, %v",
+			b.Shape(q1.T), b.Shape(q2.T), b.Shape(k1.T), b.Shape(k2.T)))
 		return q1.T
 	}
 	s2, ok := b.attentionStep(spec, q2, k2, v)
@@ -123,3 +130,4 @@ func (s *diffAttentionStep) Run(x *Exec) {
 		a.RunDifferential(out, q1, k1, q2, k2, v, s.lambda, scratch)
 	}
 }
+
