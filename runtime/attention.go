@@ -130,4 +130,3 @@ func (s *diffAttentionStep) Run(x *Exec) {
 		a.RunDifferential(out, q1, k1, q2, k2, v, s.lambda, scratch)
 	}
 }
-
