@@ -43,7 +43,7 @@ func rewrite(t *testing.T, fixture string, edit func(cfg map[string]any, md map[
 				continue
 			}
 			if s != nil {
-				shape, v = s, make([]float32, product(s))
+				shape, v = s, make([]float32, s[0]*s[1])
 			}
 		}
 		require.NoError(t, w.AddFloat32(info.Name, shape, v))

@@ -74,14 +74,6 @@ func (l *loader) vec(path string, shape ...int) []float32 {
 	return out
 }
 
-func product(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
-}
-
 // copyChunk is how many values vec copies between releases of the file's
 // pages: 4 MiB.
 const copyChunk = 1 << 20

@@ -3,6 +3,7 @@ package heads
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -298,7 +299,7 @@ func (m *Model) Compile(shapes map[string][]int, taskName string) (*runtime.Plan
 			}
 			shape, ok := shapes[k]
 			if !ok {
-				if contains(opt, k) {
+				if slices.Contains(opt, k) {
 					continue
 				}
 				return nil, fmt.Errorf("heads: %s: %w: missing input %q", m.class, ErrShape, k)
@@ -326,13 +327,4 @@ func (m *Model) Compile(shapes map[string][]int, taskName string) (*runtime.Plan
 		return nil, fmt.Errorf("heads: %s: %w", m.class, err)
 	}
 	return p, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
