@@ -99,17 +99,15 @@ func (g *Generator) Rows() int { return g.rows }
 // Generate decodes one sequence per memory row with the algorithm o selects
 // (generate.Run). The results' tokens are copies the caller may keep.
 func (g *Generator) Generate(in Inputs, o generate.Options) ([]generate.Result, error) {
-	if err := in.Fill(g.session); err != nil {
-		return nil, err
-	}
 	if o.Beam > g.step.slots {
 		return nil, fmt.Errorf("heads: beam %d, the generator was made for %d", o.Beam, g.step.slots)
 	}
-	g.session.Run()
-	per := len(g.memory) / g.rows
+	if err := g.computeMemory(in); err != nil {
+		return nil, err
+	}
 	results := make([]generate.Result, g.rows)
 	for r := range results {
-		if err := g.step.setMemory(g.memory[r*per : (r+1)*per]); err != nil {
+		if err := g.selectMemory(r); err != nil {
 			return nil, err
 		}
 		res, err := generate.Run(g.step, o, &g.buf)
@@ -126,16 +124,30 @@ func (g *Generator) Generate(in Inputs, o generate.Options) ([]generate.Result, 
 // for callers that drive decoding themselves. It stays valid until the
 // next call of Generate or Stepper.
 func (g *Generator) Stepper(in Inputs, row int) (generate.Stepper, error) {
-	if err := in.Fill(g.session); err != nil {
-		return nil, err
-	}
 	if row < 0 || row >= g.rows {
 		return nil, fmt.Errorf("heads: memory row %d of %d", row, g.rows)
 	}
-	g.session.Run()
-	per := len(g.memory) / g.rows
-	if err := g.step.setMemory(g.memory[row*per : (row+1)*per]); err != nil {
+	if err := g.computeMemory(in); err != nil {
+		return nil, err
+	}
+	if err := g.selectMemory(row); err != nil {
 		return nil, err
 	}
 	return g.step, nil
+}
+
+// computeMemory runs the memory plan on in: every row's decoder memory.
+func (g *Generator) computeMemory(in Inputs) error {
+	if err := in.Fill(g.session); err != nil {
+		return err
+	}
+	g.session.Run()
+	return nil
+}
+
+// selectMemory points the stepper at memory row r, projecting its keys and
+// values for every layer.
+func (g *Generator) selectMemory(r int) error {
+	per := len(g.memory) / g.rows
+	return g.step.setMemory(g.memory[r*per : (r+1)*per])
 }
