@@ -31,64 +31,6 @@ var gemmActive gemmKernel
 
 func init() { onLevel(func(l Level) { gemmActive = gemmKernelFor(l) }) }
 
-// PackKN packs W given row-major as K x N, the layout of a Keras Dense
-// kernel [in, out], for the active level. bias is nil or has N values.
-// It returns an error for negative sizes or lengths that do not match.
-func PackKN(w []float32, k, n int, bias []float32) (*PackedWeights, error) {
-	if err := checkPack(len(w), k, n, bias); err != nil {
-		return nil, err
-	}
-	p := newPacked(k, n, bias)
-	nr := p.kern.nr
-	for row := 0; row < k; row++ {
-		src := w[row*n : row*n+n]
-		for q := 0; q*nr < n; q++ {
-			copy(p.panels[q*k*nr+row*nr:], src[q*nr:min(q*nr+nr, n)])
-		}
-	}
-	return p, nil
-}
-
-// PackNK packs W given row-major as N x K, the layout of a PyTorch Linear
-// weight [out, in], for the active level. bias is nil or has N values.
-// It returns an error for negative sizes or lengths that do not match.
-func PackNK(w []float32, n, k int, bias []float32) (*PackedWeights, error) {
-	if err := checkPack(len(w), k, n, bias); err != nil {
-		return nil, err
-	}
-	p := newPacked(k, n, bias)
-	nr := p.kern.nr
-	for col := 0; col < n && k > 0; col++ {
-		src := w[col*k : col*k+k]
-		dst := p.panels[(col/nr)*k*nr+col%nr:]
-		for row, v := range src {
-			dst[row*nr] = v
-		}
-	}
-	return p, nil
-}
-
-func checkPack(lw, k, n int, bias []float32) error {
-	switch {
-	case k < 0 || n < 0:
-		return fmt.Errorf("kernels: pack: negative dimensions %d x %d", k, n)
-	case lw != k*n:
-		return fmt.Errorf("kernels: pack: %d weights for %d x %d", lw, k, n)
-	case bias != nil && len(bias) != n:
-		return fmt.Errorf("kernels: pack: %d bias values for %d columns", len(bias), n)
-	}
-	return nil
-}
-
-func newPacked(k, n int, bias []float32) *PackedWeights {
-	kern := gemmActive
-	np := (n + kern.nr - 1) / kern.nr
-	p := &PackedWeights{k: k, n: n, level: active, kern: kern,
-		panels: make([]float32, np*k*kern.nr), bias: make([]float32, np*kern.nr)}
-	copy(p.bias, bias)
-	return p
-}
-
 // K returns the number of rows of W (the input width).
 func (p *PackedWeights) K() int { return p.k }
 

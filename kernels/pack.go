@@ -1,0 +1,151 @@
+package kernels
+
+import "fmt"
+
+// This file packs weight matrices into the panel layout of
+// matmul_kernel.go: once at load time for weights (PackKN, PackNK), or at
+// every run into caller-owned storage for operands that change from run to
+// run, such as an attention memory (PackKNInto, PackNKInto).
+
+// PackKN packs W given row-major as K x N, the layout of a Keras Dense
+// kernel [in, out], for the active level. bias is nil or has N values.
+// It returns an error for negative sizes or lengths that do not match.
+func PackKN(w []float32, k, n int, bias []float32) (*PackedWeights, error) {
+	if err := checkPack(len(w), k, n, bias); err != nil {
+		return nil, err
+	}
+	p := newPacked(k, n, bias)
+	nr := p.kern.nr
+	for row := 0; row < k; row++ {
+		src := w[row*n : row*n+n]
+		for q := 0; q*nr < n; q++ {
+			copy(p.panels[q*k*nr+row*nr:], src[q*nr:min(q*nr+nr, n)])
+		}
+	}
+	return p, nil
+}
+
+// PackNK packs W given row-major as N x K, the layout of a PyTorch Linear
+// weight [out, in], for the active level. bias is nil or has N values.
+// It returns an error for negative sizes or lengths that do not match.
+func PackNK(w []float32, n, k int, bias []float32) (*PackedWeights, error) {
+	if err := checkPack(len(w), k, n, bias); err != nil {
+		return nil, err
+	}
+	p := newPacked(k, n, bias)
+	nr := p.kern.nr
+	for col := 0; col < n && k > 0; col++ {
+		src := w[col*k : col*k+k]
+		dst := p.panels[(col/nr)*k*nr+col%nr:]
+		for row, v := range src {
+			dst[row*nr] = v
+		}
+	}
+	return p, nil
+}
+
+func checkPack(lw, k, n int, bias []float32) error {
+	switch {
+	case k < 0 || n < 0:
+		return fmt.Errorf("kernels: pack: negative dimensions %d x %d", k, n)
+	case lw != k*n:
+		return fmt.Errorf("kernels: pack: %d weights for %d x %d", lw, k, n)
+	case bias != nil && len(bias) != n:
+		return fmt.Errorf("kernels: pack: %d bias values for %d columns", len(bias), n)
+	}
+	return nil
+}
+
+func newPacked(k, n int, bias []float32) *PackedWeights {
+	kern := gemmActive
+	np := (n + kern.nr - 1) / kern.nr
+	p := &PackedWeights{k: k, n: n, level: active, kern: kern,
+		panels: make([]float32, np*k*kern.nr), bias: make([]float32, np*kern.nr)}
+	copy(p.bias, bias)
+	return p
+}
+
+// maxNR is the widest panel of any level's micro-kernel: PackedLen sizes
+// storage with it, so that a buffer fits whatever level is active.
+const maxNR = 32
+
+// PackedLen returns the number of float32 values that PackKNInto and
+// PackNKInto use for a K x N matrix, at any level.
+func PackedLen(k, n int) int {
+	np := (n + maxNR - 1) / maxNR
+	return np * maxNR * (k + 1)
+}
+
+// PackKNInto packs W, K rows of N values with row i at w[i*ldw:], into p
+// for the active level, with a zero bias. The panels and the bias live in
+// buf, which needs PackedLen(k, n) values and must not change while p is
+// used; p's previous contents are dropped. It allocates nothing: it is for
+// operands that change at every run (an attention memory), packed into a
+// plan's arena. It panics if a size is negative or a slice too short.
+func PackKNInto(p *PackedWeights, buf, w []float32, ldw, k, n int) {
+	p.bind(buf, k, n)
+	if k > 0 && n > 0 && (ldw < n || len(w) < (k-1)*ldw+n) {
+		panic(fmt.Sprintf("kernels: PackKNInto: %d x %d with row stride %d from %d values", k, n, ldw, len(w)))
+	}
+	nr := p.kern.nr
+	for row := 0; row < k; row++ {
+		src := w[row*ldw : row*ldw+n]
+		for q := 0; q*nr < n; q++ {
+			copy(p.panels[q*k*nr+row*nr:], src[q*nr:min(q*nr+nr, n)])
+		}
+	}
+}
+
+// PackNKInto is PackKNInto for W given as N rows of K values (W
+// transposed), row j at w[j*ldw:].
+func PackNKInto(p *PackedWeights, buf, w []float32, ldw, n, k int) {
+	p.bind(buf, k, n)
+	if k > 0 && n > 0 && (ldw < k || len(w) < (n-1)*ldw+k) {
+		panic(fmt.Sprintf("kernels: PackNKInto: %d x %d with row stride %d from %d values", n, k, ldw, len(w)))
+	}
+	nr := p.kern.nr
+	for col := 0; col < n && k > 0; col++ {
+		src := w[col*ldw : col*ldw+k]
+		dst := p.panels[(col/nr)*k*nr+col%nr:]
+		for row, v := range src {
+			dst[row*nr] = v
+		}
+	}
+}
+
+// bind points p at buf for a K x N matrix at the active level, zeroing the
+// bias and the padding columns of the last panel, which the packers do not
+// write.
+func (p *PackedWeights) bind(buf []float32, k, n int) {
+	if k < 0 || n < 0 || len(buf) < PackedLen(k, n) {
+		panic(fmt.Sprintf("kernels: pack into %d values: %d x %d needs %d", len(buf), k, n, PackedLen(max(k, 0), max(n, 0))))
+	}
+	kern := gemmActive
+	nr := kern.nr
+	np := (n + nr - 1) / nr
+	*p = PackedWeights{k: k, n: n, level: active, kern: kern,
+		panels: buf[: np*k*nr : np*k*nr], bias: buf[np*k*nr : np*k*nr+np*nr : np*k*nr+np*nr]}
+	clear(p.bias)
+	if pad := np*nr - n; pad > 0 {
+		last := p.panels[(np-1)*k*nr:]
+		for row := 0; row < k; row++ {
+			clear(last[row*nr+nr-pad : row*nr+nr])
+		}
+	}
+}
+
+// Unpack writes W back out of p, row-major K x N, into w (K*N values), and
+// the bias into bias (N values; nil skips it).
+func (p *PackedWeights) Unpack(w, bias []float32) {
+	if len(w) != p.k*p.n || bias != nil && len(bias) != p.n {
+		panic(fmt.Sprintf("kernels: Unpack %d x %d into %d weights and %d bias values", p.k, p.n, len(w), len(bias)))
+	}
+	nr := p.kern.nr
+	for row := 0; row < p.k; row++ {
+		dst := w[row*p.n : row*p.n+p.n]
+		for q := 0; q*nr < p.n; q++ {
+			copy(dst[q*nr:min(q*nr+nr, p.n)], p.panels[q*p.k*nr+row*nr:])
+		}
+	}
+	copy(bias, p.bias[:p.n])
+}
