@@ -67,9 +67,13 @@ func loadDecoder(l *loader, cfg decoderConfig, head string, dim, dkv, vocab int)
 }
 
 // build decodes x [B, S, D] against memory [B, T, Dkv] and returns the
-// logits [B, S, V] and the last hidden states [B, S, D].
+// logits [B, S, V] and the last hidden states [B, S, D]. Each layer's
+// cross-attention projects the memory or attends to it directly, whichever
+// costs less (attention.attendsMemory).
 func (d *decoder) build(b *runtime.Builder, x, memory runtime.Tensor) (logits, hidden runtime.Tensor) {
-	return d.buildKV(b, x, d.memoryKV(b, memory))
+	return d.buildLayers(b, x, func(i int, x runtime.Tensor) runtime.Tensor {
+		return d.layers[i].cross.build(b, x, memory, false)
+	})
 }
 
 // memoryKV projects memory to every layer's cross-attention keys and values.
@@ -84,11 +88,18 @@ func (d *decoder) memoryKV(b *runtime.Builder, memory runtime.Tensor) []runtime.
 // buildKV decodes x [B, S, D] against the per-layer memory projections
 // of memoryKV.
 func (d *decoder) buildKV(b *runtime.Builder, x runtime.Tensor, kvs []runtime.Tensor) (logits, hidden runtime.Tensor) {
+	return d.buildLayers(b, x, func(i int, x runtime.Tensor) runtime.Tensor {
+		return d.layers[i].cross.attendKV(b, x, kvs[i], false)
+	})
+}
+
+// buildLayers appends the layers with cross(i, x) as layer i's
+// cross-attention, then the output projection.
+func (d *decoder) buildLayers(b *runtime.Builder, x runtime.Tensor, cross func(i int, x runtime.Tensor) runtime.Tensor) (logits, hidden runtime.Tensor) {
 	for i, layer := range d.layers {
 		sa := layer.self.build(b, x, x, true)
 		x = b.Normalize(layer.norm1, sa, &x)
-		ca := layer.cross.attendKV(b, x, kvs[i], false)
-		x = b.Normalize(layer.norm2, ca, &x)
+		x = b.Normalize(layer.norm2, cross(i, x), &x)
 		f := layer.ffn.build(b, x)
 		x = b.Normalize(layer.norm3, f, &x)
 	}

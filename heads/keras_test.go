@@ -60,9 +60,23 @@ func TestKerasFixtures(t *testing.T) {
 	leveltest.ForEach(t, func(t *testing.T) {
 		for _, path := range files {
 			name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
-			t.Run(name, func(t *testing.T) { runFixture(t, path, "") })
+			forEachMemoryAttention(t, name, func(t *testing.T) { runFixture(t, path, "") })
 		}
 	})
+}
+
+// forEachMemoryAttention runs fn as subtest name twice: with every
+// cross-attention projecting its memory, and with every one that can
+// attending to the memory directly (runtime.AttendMemory).
+func forEachMemoryAttention(t *testing.T, name string, fn func(t *testing.T)) {
+	defer func(prev int) { memoryAttention = prev }(memoryAttention)
+	for _, mode := range []struct {
+		name  string
+		value int
+	}{{"projected", -1}, {"direct", 1}} {
+		memoryAttention = mode.value
+		t.Run(name+"/"+mode.name, fn)
+	}
 }
 
 // referenceDir holds fixtures made by tools/make_fixtures.py from the NumPy
@@ -81,7 +95,7 @@ func TestReferenceFixtures(t *testing.T) {
 			if strings.HasPrefix(name, "generation_") {
 				continue
 			}
-			t.Run(name, func(t *testing.T) { runFixture(t, path, "") })
+			forEachMemoryAttention(t, name, func(t *testing.T) { runFixture(t, path, "") })
 		}
 	})
 }

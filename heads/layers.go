@@ -2,6 +2,7 @@ package heads
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/runtime"
@@ -51,6 +52,10 @@ type attention struct {
 	kv     *kernels.PackedWeights // cross: k|v; differential: k1|k2|v; nil for self multi_head
 	proj   *kernels.PackedWeights
 	lambda float32 // differential only
+
+	memOnce sync.Once // makes mem, the projections for runtime.AttendMemory
+	mem     *runtime.MemoryWeights
+	memErr  error
 }
 
 // loadAttention reads attention layer `path` of decoder layer idx. self
@@ -101,7 +106,79 @@ func (a *attention) build(b *runtime.Builder, x, memory runtime.Tensor, causal b
 			runtime.Operand{T: qkv, Col: 2 * d})
 		return b.Dense(out, a.proj, kernels.ActNone)
 	}
+	if s, t := b.Shape(x), b.Shape(memory); len(s) == 3 && len(t) == 3 && a.attendsMemory(s[1], t[1]) {
+		return a.attendMemory(b, x, memory)
+	}
 	return a.attendKV(b, x, a.memoryKV(b, memory), causal)
+}
+
+// memoryAttention forces the choice of attendsMemory in tests: 0 decides
+// by cost, 1 always attends to the memory directly, -1 never.
+var memoryAttention = 0
+
+// attendsMemory reports whether s queries attend to a memory of t rows with
+// less work by runtime.AttendMemory, which never projects the memory, than
+// by projecting it to keys and values (its cost model is in
+// runtime/memory_attention.go); both count multiply-adds. The flash type
+// keeps its tiled path, whose working memory does not grow with t.
+func (a *attention) attendsMemory(s, t int) bool {
+	if a.self || a.kind == attnFlash || s == 0 || t == 0 || memoryAttention < 0 {
+		return false
+	}
+	if memoryAttention > 0 {
+		return true
+	}
+	streams := 1
+	if a.kind == attnDifferential {
+		streams = 2
+	}
+	d, dkv, h := a.dim, a.kv.K(), a.heads
+	project := t*dkv*d*(streams+1) + 2*streams*s*t*d
+	direct := streams*s*d*dkv + (streams+1)*h*s*t*dkv + s*dkv*d + 2*t*dkv
+	return 10*direct < 9*project
+}
+
+// attendMemory appends the layer computed by runtime.AttendMemory.
+func (a *attention) attendMemory(b *runtime.Builder, x, memory runtime.Tensor) runtime.Tensor {
+	w, err := a.memoryWeights()
+	if err != nil {
+		b.Fail(err)
+		return x
+	}
+	q := b.Dense(x, a.q, kernels.ActNone)
+	var out runtime.Tensor
+	if a.kind == attnDifferential {
+		out = b.AttendMemory(a.spec(false), memory, w, a.lambda, runtime.Operand{T: q}, runtime.Operand{T: q, Col: a.dim})
+	} else {
+		out = b.AttendMemory(a.spec(false), memory, w, 0, runtime.Operand{T: q})
+	}
+	return b.Dense(out, a.proj, kernels.ActNone)
+}
+
+// memoryWeights returns the key and value projections arranged for
+// runtime.AttendMemory, made from the packed k|v (k1|k2|v) projections the
+// first time a plan needs them: models that never attend this way do not
+// hold them.
+func (a *attention) memoryWeights() (*runtime.MemoryWeights, error) {
+	a.memOnce.Do(func() {
+		d, dkv, n := a.dim, a.kv.K(), a.kv.N()
+		w, bias := make([]float32, dkv*n), make([]float32, n)
+		a.kv.Unpack(w, bias)
+		block := func(j int) []float32 { // columns [j*d, (j+1)*d)
+			out := make([]float32, dkv*d)
+			for i := 0; i < dkv; i++ {
+				copy(out[i*d:(i+1)*d], w[i*n+j*d:i*n+j*d+d])
+			}
+			return out
+		}
+		keys, rowSum := [][]float32{block(0)}, float32(1)
+		if a.kind == attnDifferential {
+			keys, rowSum = append(keys, block(1)), 1-a.lambda
+		}
+		v := len(keys)
+		a.mem, a.memErr = runtime.NewMemoryWeights(a.heads, dkv, keys, block(v), bias[v*d:(v+1)*d], rowSum, 0)
+	})
+	return a.mem, a.memErr
 }
 
 // attendKV appends the layer with the memory's keys and values already
