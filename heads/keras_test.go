@@ -69,13 +69,11 @@ func TestKerasFixtures(t *testing.T) {
 // cross-attention projecting its memory, and with every one that can
 // attending to the memory directly (runtime.AttendMemory).
 func forEachMemoryAttention(t *testing.T, name string, fn func(t *testing.T)) {
-	defer func(prev int) { memoryAttention = prev }(memoryAttention)
-	for _, mode := range []struct {
-		name  string
-		value int
-	}{{"projected", -1}, {"direct", 1}} {
-		memoryAttention = mode.value
-		t.Run(name+"/"+mode.name, fn)
+	for _, mode := range []string{"projected", "direct"} {
+		t.Run(name+"/"+mode, func(t *testing.T) {
+			t.Setenv(CrossAttentionEnv, mode)
+			fn(t)
+		})
 	}
 }
 

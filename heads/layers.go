@@ -2,6 +2,7 @@ package heads
 
 import (
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/vlmrt/vlmrt/kernels"
@@ -112,9 +113,29 @@ func (a *attention) build(b *runtime.Builder, x, memory runtime.Tensor, causal b
 	return a.attendKV(b, x, a.memoryKV(b, memory), causal)
 }
 
-// memoryAttention forces the choice of attendsMemory in tests: 0 decides
-// by cost, 1 always attends to the memory directly, -1 never.
-var memoryAttention = 0
+// CrossAttentionEnv names the environment variable that overrides how
+// cross-attention layers meet their memory, read by Model.Compile:
+// "projected" always projects the memory to keys and values, "direct"
+// always attends to it directly (runtime.AttendMemory) where the kind
+// allows, "auto" or unset picks the cheaper per layer. The two ways agree
+// within float32 rounding, not bit for bit; the override is for comparing
+// them.
+const CrossAttentionEnv = "VLMRT_CROSS_ATTENTION"
+
+// crossAttentionMode returns -1 for "projected", 1 for "direct" and 0 for
+// "auto" or unset.
+func crossAttentionMode() (int, error) {
+	switch v := os.Getenv(CrossAttentionEnv); v {
+	case "", "auto":
+		return 0, nil
+	case "projected":
+		return -1, nil
+	case "direct":
+		return 1, nil
+	default:
+		return 0, fmt.Errorf("heads: %s=%q: want auto, projected or direct", CrossAttentionEnv, v)
+	}
+}
 
 // attendsMemory reports whether s queries attend to a memory of t rows with
 // less work by runtime.AttendMemory, which never projects the memory, than
@@ -122,10 +143,11 @@ var memoryAttention = 0
 // runtime/memory_attention.go); both count multiply-adds. The flash type
 // keeps its tiled path, whose working memory does not grow with t.
 func (a *attention) attendsMemory(s, t int) bool {
-	if a.self || a.kind == attnFlash || s == 0 || t == 0 || memoryAttention < 0 {
+	mode, _ := crossAttentionMode() // Compile has checked it
+	if a.self || a.kind == attnFlash || s == 0 || t == 0 || mode < 0 {
 		return false
 	}
-	if memoryAttention > 0 {
+	if mode > 0 {
 		return true
 	}
 	streams := 1

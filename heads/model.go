@@ -283,8 +283,12 @@ func (m *Model) selectTasks(name string) ([]task, error) {
 // Compile builds a plan for inputs of the given shapes, keyed by input name
 // ("vision_features", ...). task selects one task of a multi-task model; ""
 // runs all of them. Outputs are named by their key, or "<task>.<key>" for a
-// multi-task model.
+// multi-task model. How cross-attention layers are computed depends on the
+// shapes (and CrossAttentionEnv).
 func (m *Model) Compile(shapes map[string][]int, taskName string) (*runtime.Plan, error) {
+	if _, err := crossAttentionMode(); err != nil {
+		return nil, err
+	}
 	tasks, err := m.selectTasks(taskName)
 	if err != nil {
 		return nil, err

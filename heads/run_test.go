@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
 	"github.com/vlmrt/vlmrt/runtime"
 	"github.com/vlmrt/vlmrt/weights"
@@ -125,4 +126,25 @@ func TestPlanSharesMemory(t *testing.T) {
 	// 2 layers of [2, 7, 48] activations and [2, 7, 256] FFN buffers would
 	// need well over 100 KB without reuse.
 	assert.Less(t, plan.ArenaBytes(), 64<<10, "arena %d bytes", plan.ArenaBytes())
+}
+
+// TestCrossAttentionEnv checks that an unknown value of CrossAttentionEnv is
+// a Compile error naming the variable, and that "auto" picks the direct
+// way for the captioning fixture's few queries per memory and the projected
+// way when the memory is shorter than the head count times the queries.
+func TestCrossAttentionEnv(t *testing.T) {
+	m, _, in := loadFixture(t, filepath.Join(kerasDir, "captioning_mlp.safetensors"))
+	t.Setenv(CrossAttentionEnv, "fast")
+	_, err := m.Compile(in.Shapes, "")
+	require.ErrorContains(t, err, CrossAttentionEnv)
+
+	t.Setenv(CrossAttentionEnv, "auto")
+	kv, err := kernels.PackKN(make([]float32, 768*1536), 768, 1536, nil)
+	require.NoError(t, err)
+	a := &attention{heads: 12, dim: 768, kv: kv}
+	require.True(t, a.attendsMemory(16, 197), "16 queries, 197 memory rows")
+	require.False(t, a.attendsMemory(197, 16), "197 queries, 16 memory rows")
+	require.False(t, a.attendsMemory(160, 197), "160 queries (10 regions), 197 memory rows")
+	a.kind = attnFlash
+	require.False(t, a.attendsMemory(16, 197), "flash keeps its tiled path")
 }

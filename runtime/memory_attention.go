@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // Attention to a projected memory without projecting it.
@@ -172,10 +173,12 @@ func (s *memoryAttentionStep) scratchLen() int {
 	return kernels.PackedLen(dkv, t) + kernels.PackedLen(t, dkv) + len(s.q)*rows*(dkv+t) + t
 }
 
-// memoryAttentionState is a session's packed memory and product task.
+// memoryAttentionState is a session's packed memory and the task state of
+// its products.
 type memoryAttentionState struct {
 	mt, m kernels.PackedWeights
 	task  kernels.MatMulTask
+	heads headProducts
 }
 
 func (s *memoryAttentionStep) NewState() any { return new(memoryAttentionState) }
@@ -203,10 +206,11 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 		kernels.PackNKInto(&st.mt, bufMT, mem, dkv, nk, dkv)
 		kernels.PackKNInto(&st.m, bufM, mem, dkv, nk, dkv)
 		for i, op := range s.q {
+			// Head hd's queries in the memory's space: rows [hd*S, (hd+1)*S).
 			q := x.F(op.T)[b*nq*s.qStride+op.Col:]
-			for hd, p := range w.keys[i] {
-				p.MatMulWith(&st.task, x.Pool, qm[i][hd*nq*dkv:], dkv, q[hd*dh:], s.qStride, nq, kernels.ActNone)
-			}
+			st.heads = headProducts{ps: w.keys[i], m: nq,
+				a: q, lda: s.qStride, aStep: dh, c: qm[i], ldc: dkv, cStep: nq * dkv}
+			st.heads.run(x.Pool)
 			st.mt.MatMulWith(&st.task, x.Pool, sc[i], nk, qm[i], dkv, rows, kernels.ActNone)
 			if s.prob == kernels.ProbSparsemax {
 				kernels.Sparsemax(sc[i], sc[i], nk, sparse)
@@ -219,9 +223,41 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 		}
 		pm := qm[0] // P M, [H*S, Dkv]
 		st.m.MatMulWith(&st.task, x.Pool, pm, dkv, sc[0], nk, rows, kernels.ActNone)
-		o := out[b*nq*dim:]
-		for hd, p := range w.values {
-			p.MatMulWith(&st.task, x.Pool, o[hd*dh:], dim, pm[hd*nq*dkv:], dkv, nq, kernels.ActNone)
-		}
+		st.heads = headProducts{ps: w.values, m: nq,
+			a: pm, lda: dkv, aStep: nq * dkv, c: out[b*nq*dim:], ldc: dim, cStep: dh}
+		st.heads.run(x.Pool)
+	}
+	st.heads = headProducts{}
+}
+
+// headProducts is one small product per head, C_h = A_h W_h, A_h at
+// a[h*aStep:] and C_h at c[h*cStep:] with m rows: heads are split over a
+// pool's threads, each product running whole on one thread (results do not
+// depend on the split).
+type headProducts struct {
+	ps             []*kernels.PackedWeights
+	m              int
+	a, c           []float32
+	lda, aStep     int
+	ldc, cStep     int
+	parts, perPart int
+}
+
+func (t *headProducts) run(pool *parallel.Pool) {
+	t.parts = min(pool.Threads(), len(t.ps))
+	if t.parts <= 1 {
+		t.parts, t.perPart = 1, len(t.ps)
+		t.Do(0)
+		return
+	}
+	t.perPart = (len(t.ps) + t.parts - 1) / t.parts
+	t.parts = (len(t.ps) + t.perPart - 1) / t.perPart
+	pool.Run(t.parts, t)
+}
+
+// Do runs the products of one part's heads.
+func (t *headProducts) Do(part int) {
+	for h := part * t.perPart; h < min((part+1)*t.perPart, len(t.ps)); h++ {
+		t.ps[h].MatMulWith(nil, nil, t.c[h*t.cStep:], t.ldc, t.a[h*t.aStep:], t.lda, t.m, kernels.ActNone)
 	}
 }
