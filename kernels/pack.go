@@ -103,12 +103,33 @@ func PackNKInto(p *PackedWeights, buf, w []float32, ldw, n, k int) {
 	if k > 0 && n > 0 && (ldw < k || len(w) < (n-1)*ldw+k) {
 		panic(fmt.Sprintf("kernels: PackNKInto: %d x %d with row stride %d from %d values", n, k, ldw, len(w)))
 	}
+	// Tiles of 16 panel rows (one cache line of each source row) by a
+	// panel's nr columns, four columns (source rows) at a time: the source
+	// lines and the tile's 2 KiB of panel stay in the first-level cache,
+	// and each store writes four neighbouring values.
+	const tile = 16
 	nr := p.kern.nr
-	for col := 0; col < n && k > 0; col++ {
-		src := w[col*ldw : col*ldw+k]
-		dst := p.panels[(col/nr)*k*nr+col%nr:]
-		for row, v := range src {
-			dst[row*nr] = v
+	for c0 := 0; c0 < n && k > 0; c0 += nr {
+		cols := min(nr, n-c0)
+		panel := p.panels[(c0/nr)*k*nr : (c0/nr+1)*k*nr]
+		for r0 := 0; r0 < k; r0 += tile {
+			rows := min(tile, k-r0)
+			c := 0
+			for ; c+4 <= cols; c += 4 {
+				base := (c0+c)*ldw + r0
+				s0, s1 := w[base:base+rows], w[base+ldw:base+ldw+rows]
+				s2, s3 := w[base+2*ldw:base+2*ldw+rows], w[base+3*ldw:base+3*ldw+rows]
+				for r := range s0 {
+					d := panel[(r0+r)*nr+c : (r0+r)*nr+c+4]
+					d[0], d[1], d[2], d[3] = s0[r], s1[r], s2[r], s3[r]
+				}
+			}
+			for ; c < cols; c++ {
+				src := w[(c0+c)*ldw+r0 : (c0+c)*ldw+r0+rows]
+				for r, v := range src {
+					panel[(r0+r)*nr+c] = v
+				}
+			}
 		}
 	}
 }
