@@ -15,13 +15,7 @@ func PackKN(w []float32, k, n int, bias []float32) (*PackedWeights, error) {
 		return nil, err
 	}
 	p := newPacked(k, n, bias)
-	nr := p.kern.nr
-	for row := 0; row < k; row++ {
-		src := w[row*n : row*n+n]
-		for q := 0; q*nr < n; q++ {
-			copy(p.panels[q*k*nr+row*nr:], src[q*nr:min(q*nr+nr, n)])
-		}
-	}
+	p.fillKN(w, n)
 	return p, nil
 }
 
@@ -33,14 +27,7 @@ func PackNK(w []float32, n, k int, bias []float32) (*PackedWeights, error) {
 		return nil, err
 	}
 	p := newPacked(k, n, bias)
-	nr := p.kern.nr
-	for col := 0; col < n && k > 0; col++ {
-		src := w[col*k : col*k+k]
-		dst := p.panels[(col/nr)*k*nr+col%nr:]
-		for row, v := range src {
-			dst[row*nr] = v
-		}
-	}
+	p.fillNK(w, k)
 	return p, nil
 }
 
@@ -87,7 +74,13 @@ func PackKNInto(p *PackedWeights, buf, w []float32, ldw, k, n int) {
 	if k > 0 && n > 0 && (ldw < n || len(w) < (k-1)*ldw+n) {
 		panic(fmt.Sprintf("kernels: PackKNInto: %d x %d with row stride %d from %d values", k, n, ldw, len(w)))
 	}
-	nr := p.kern.nr
+	p.fillKN(w, ldw)
+}
+
+// fillKN writes W, K rows of N values with row i at w[i*ldw:], into p's
+// panels.
+func (p *PackedWeights) fillKN(w []float32, ldw int) {
+	k, n, nr := p.k, p.n, p.kern.nr
 	for row := 0; row < k; row++ {
 		src := w[row*ldw : row*ldw+n]
 		for q := 0; q*nr < n; q++ {
@@ -103,6 +96,13 @@ func PackNKInto(p *PackedWeights, buf, w []float32, ldw, n, k int) {
 	if k > 0 && n > 0 && (ldw < k || len(w) < (n-1)*ldw+k) {
 		panic(fmt.Sprintf("kernels: PackNKInto: %d x %d with row stride %d from %d values", n, k, ldw, len(w)))
 	}
+	p.fillNK(w, ldw)
+}
+
+// fillNK writes W, given as N rows of K values with row j at w[j*ldw:],
+// into p's panels.
+func (p *PackedWeights) fillNK(w []float32, ldw int) {
+	k, n := p.k, p.n
 	// Tiles of 16 panel rows (one cache line of each source row) by a
 	// panel's nr columns, four columns (source rows) at a time: the source
 	// lines and the tile's 2 KiB of panel stay in the first-level cache,
