@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/runtime"
@@ -57,13 +58,14 @@ type attention struct {
 	memOnce sync.Once // makes mem, the projections for runtime.AttendMemory
 	mem     *runtime.MemoryWeights
 	memErr  error
+	derived *atomic.Int64 // the model's count of bytes arranged after loading
 }
 
 // loadAttention reads attention layer `path` of decoder layer idx. self
 // layers read their memory from the query stream (width dim); cross layers
 // read a memory of width dkv.
 func loadAttention(l *loader, path string, kind attentionType, self bool, idx, heads, dim, dkv int) *attention {
-	a := &attention{kind: kind, self: self, heads: heads, dim: dim}
+	a := &attention{kind: kind, self: self, heads: heads, dim: dim, derived: l.derived}
 	switch {
 	case kind == attnDifferential:
 		a.q = l.denseConcat([]string{path + "/q1", path + "/q2"}, dim, dim, true)
@@ -199,6 +201,9 @@ func (a *attention) memoryWeights() (*runtime.MemoryWeights, error) {
 		}
 		v := len(keys)
 		a.mem, a.memErr = runtime.NewMemoryWeights(a.heads, dkv, keys, block(v), bias[v*d:(v+1)*d], rowSum, 0)
+		if a.mem != nil && a.derived != nil {
+			a.derived.Add(int64(a.mem.Bytes()))
+		}
 	})
 	return a.mem, a.memErr
 }

@@ -2,6 +2,7 @@ package heads
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/runtime"
@@ -38,6 +39,9 @@ type loader struct {
 	err    error
 	packed int // bytes the model keeps: packed matrices and copied vectors
 	raw    int // bytes of weights read
+	// derived counts the model's weights arranged after loading (nil in a
+	// loader that only totals others).
+	derived *atomic.Int64
 }
 
 func (l *loader) fail(err error) {

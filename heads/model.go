@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/vlmrt/vlmrt/runtime"
 	"github.com/vlmrt/vlmrt/weights"
@@ -31,6 +32,7 @@ type Model struct {
 	config      string
 	tasks       []task // one, or the tasks of a multi-task head in name order
 	packedBytes int
+	derived     atomic.Int64 // bytes of weights arranged at compile time (attention.memoryWeights)
 	weightBytes int
 	generation  GenerationConfig
 	tokenizer   string // the metadata key "tokenizer": JSON text or a path
@@ -106,7 +108,7 @@ func (m *Model) loadSingle(scope func(string) Source, class string, c *config) (
 		return nil, err
 	}
 	name := tc.Name + "_head"
-	l := &loader{src: scope(name)}
+	l := &loader{src: scope(name), derived: &m.derived}
 	h, err := loadHead(l, class, c, tc, name)
 	if err != nil {
 		return nil, err
@@ -188,7 +190,7 @@ func (m *Model) loadMultiTask(scope func(string) Source, c *config) (*loader, er
 		headCfg = headCfg.with(kwargs.Object(key))
 		headCfg.keys["task_config"] = tasks.keys[key]
 		name := tc.Name + "_head"
-		l := &loader{src: scope(name)}
+		l := &loader{src: scope(name), derived: &m.derived}
 		h, err := loadHead(l, class, headCfg, tc, name)
 		if err != nil {
 			return nil, fmt.Errorf("task %s: %w", tc.Name, err)
@@ -224,8 +226,9 @@ func (m *Model) Tasks() []string {
 func (m *Model) Tokenizer() string { return m.tokenizer }
 
 // PackedBytes returns the memory the model's weights hold: the packed
-// matrices and the vectors and tables copied from the file.
-func (m *Model) PackedBytes() int { return m.packedBytes }
+// matrices and the vectors and tables copied from the file, and the
+// projections arranged when a plan first attends to a memory directly.
+func (m *Model) PackedBytes() int { return m.packedBytes + int(m.derived.Load()) }
 
 // WeightBytes returns the size of the weights as float32 values in the file.
 func (m *Model) WeightBytes() int { return m.weightBytes }

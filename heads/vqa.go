@@ -51,7 +51,7 @@ func loadVQA(l *loader, c *config, task taskConfig) *vqaHead {
 		return h
 	}
 	if h.pooling == "attention" {
-		h.pool = &attention{heads: vqaPoolingHeads, dim: h.dim,
+		h.pool = &attention{heads: vqaPoolingHeads, dim: h.dim, derived: l.derived,
 			q:    l.dense("attention_pooling/q", h.dv, h.dim, true),
 			kv:   l.dense("attention_pooling/kv", h.dt, 2*h.dim, true),
 			proj: l.dense("attention_pooling/proj", h.dim, h.dim, true)}
