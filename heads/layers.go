@@ -185,22 +185,11 @@ func (a *attention) attendMemory(b *runtime.Builder, x, memory runtime.Tensor) r
 // hold them.
 func (a *attention) memoryWeights() (*runtime.MemoryWeights, error) {
 	a.memOnce.Do(func() {
-		d, dkv, n := a.dim, a.kv.K(), a.kv.N()
-		w, bias := make([]float32, dkv*n), make([]float32, n)
-		a.kv.Unpack(w, bias)
-		block := func(j int) []float32 { // columns [j*d, (j+1)*d)
-			out := make([]float32, dkv*d)
-			for i := 0; i < dkv; i++ {
-				copy(out[i*d:(i+1)*d], w[i*n+j*d:i*n+j*d+d])
-			}
-			return out
-		}
-		keys, rowSum := [][]float32{block(0)}, float32(1)
+		streams, rowSum := 1, float32(1)
 		if a.kind == attnDifferential {
-			keys, rowSum = append(keys, block(1)), 1-a.lambda
+			streams, rowSum = 2, 1-a.lambda
 		}
-		v := len(keys)
-		a.mem, a.memErr = runtime.NewMemoryWeights(a.heads, dkv, keys, block(v), bias[v*d:(v+1)*d], rowSum, 0)
+		a.mem, a.memErr = runtime.NewMemoryWeights(a.heads, a.kv, streams, rowSum, 0)
 		if a.mem != nil && a.derived != nil {
 			a.derived.Add(int64(a.mem.Bytes()))
 		}

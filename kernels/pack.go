@@ -157,16 +157,25 @@ func (p *PackedWeights) bind(buf []float32, k, n int) {
 
 // Unpack writes W back out of p, row-major K x N, into w (K*N values), and
 // the bias into bias (N values; nil skips it).
-func (p *PackedWeights) Unpack(w, bias []float32) {
-	if len(w) != p.k*p.n || bias != nil && len(bias) != p.n {
-		panic(fmt.Sprintf("kernels: Unpack %d x %d into %d weights and %d bias values", p.k, p.n, len(w), len(bias)))
+func (p *PackedWeights) Unpack(w, bias []float32) { p.UnpackCols(w, bias, 0, p.n) }
+
+// UnpackCols writes the columns [c0, c0+width) of W, row-major K x width,
+// into w (K*width values), and their biases into bias (width values; nil
+// skips it).
+func (p *PackedWeights) UnpackCols(w, bias []float32, c0, width int) {
+	if c0 < 0 || width < 0 || c0+width > p.n || len(w) != p.k*width || bias != nil && len(bias) != width {
+		panic(fmt.Sprintf("kernels: UnpackCols [%d, %d+%d) of %d x %d into %d weights and %d bias values",
+			c0, c0, width, p.k, p.n, len(w), len(bias)))
 	}
 	nr := p.kern.nr
 	for row := 0; row < p.k; row++ {
-		dst := w[row*p.n : row*p.n+p.n]
-		for q := 0; q*nr < p.n; q++ {
-			copy(dst[q*nr:min(q*nr+nr, p.n)], p.panels[q*p.k*nr+row*nr:])
+		dst := w[row*width : row*width+width]
+		for j := 0; j < width; {
+			c := c0 + j
+			n := min(nr-c%nr, width-j) // the rest of c's panel row
+			copy(dst[j:j+n], p.panels[(c/nr)*p.k*nr+row*nr+c%nr:])
+			j += n
 		}
 	}
-	copy(bias, p.bias[:p.n])
+	copy(bias, p.bias[c0:c0+width])
 }

@@ -123,3 +123,39 @@ func TestPackIntoShortBuffer(t *testing.T) {
 	var p kernels.PackedWeights
 	kernels.PackKNInto(&p, make([]float32, kernels.PackedLen(4, 40)-1), make([]float32, 160), 40, 4, 40)
 }
+
+// TestUnpackCols checks column ranges that start and end inside panels and
+// cross their boundaries at every level.
+func TestUnpackCols(t *testing.T) {
+	leveltest.ForEach(t, func(t *testing.T) {
+		const k, n = 3, 70
+		w, bias := make([]float32, k*n), make([]float32, n)
+		for i := range w {
+			w[i] = float32(i)
+		}
+		for j := range bias {
+			bias[j] = float32(-j)
+		}
+		p, err := kernels.PackKN(w, k, n, bias)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range [][2]int{{0, 70}, {0, 1}, {5, 11}, {15, 2}, {16, 16}, {30, 35}, {69, 1}, {40, 0}} {
+			c0, width := r[0], r[1]
+			got, gotBias := make([]float32, k*width), make([]float32, width)
+			p.UnpackCols(got, gotBias, c0, width)
+			for i := 0; i < k; i++ {
+				for j := 0; j < width; j++ {
+					if got[i*width+j] != w[i*n+c0+j] {
+						t.Fatalf("[%d, +%d): W[%d][%d] = %v, want %v", c0, width, i, j, got[i*width+j], w[i*n+c0+j])
+					}
+				}
+			}
+			for j := range gotBias {
+				if gotBias[j] != bias[c0+j] {
+					t.Fatalf("[%d, +%d): bias[%d] = %v, want %v", c0, width, j, gotBias[j], bias[c0+j])
+				}
+			}
+		}
+	})
+}

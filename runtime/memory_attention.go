@@ -36,37 +36,31 @@ type MemoryWeights struct {
 }
 
 // NewMemoryWeights arranges the projections of a cross-attention with
-// heads heads over a memory of width dkv. keys holds one key projection per
-// score stream (one, or two for differential attention), each row-major
-// Dkv x D (Keras layout, D = heads * head dim); value is the Dkv x D value
-// projection and valueBias its D biases, scaled by rowSum, the sum of a row
-// of the combined probabilities (1, or 1 - lambda for differential
-// attention). scale multiplies the scores (0 means 1/sqrt(head dim)). Key
-// biases are not needed: they change no probability.
-func NewMemoryWeights(heads, dkv int, keys [][]float32, value, valueBias []float32, rowSum, scale float32) (*MemoryWeights, error) {
-	if heads <= 0 || dkv <= 0 || len(keys) == 0 || len(keys) > 2 || len(value) == 0 || len(value)%dkv != 0 {
-		return nil, fmt.Errorf("runtime: memory weights: %d heads, memory width %d, %d key streams, %d values", heads, dkv, len(keys), len(value))
+// heads heads for AttendMemory. kv projects a memory of width Dkv = kv.K()
+// to streams key projections (one, or two for differential attention) and
+// the values, side by side: columns [s*D, (s+1)*D) are key stream s and the
+// last D columns the values, whose biases are scaled by rowSum, the sum of
+// a row of the combined probabilities (1, or 1 - lambda for differential
+// attention); key biases change no probability and are not used. scale
+// multiplies the scores (0 means 1/sqrt(head dim)).
+func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum, scale float32) (*MemoryWeights, error) {
+	dkv := kv.K()
+	if heads <= 0 || streams < 1 || streams > 2 || dkv == 0 || kv.N()%(streams+1) != 0 || kv.N()/(streams+1)%heads != 0 {
+		return nil, fmt.Errorf("runtime: memory weights: %d heads and %d key streams from a %d x %d projection", heads, streams, dkv, kv.N())
 	}
-	d := len(value) / dkv
-	if d%heads != 0 || len(valueBias) != d {
-		return nil, fmt.Errorf("runtime: memory weights: width %d for %d heads with %d value biases", d, heads, len(valueBias))
-	}
+	d := kv.N() / (streams + 1)
 	dh := d / heads
 	if scale == 0 {
 		scale = float32(1 / math.Sqrt(float64(dh)))
 	}
 	w := &MemoryWeights{heads: heads, headDim: dh, dkv: dkv}
-	block := make([]float32, dkv*dh)
-	for s, wk := range keys {
-		if len(wk) != dkv*d {
-			return nil, fmt.Errorf("runtime: memory weights: key stream %d has %d values, want %d x %d", s, len(wk), dkv, d)
-		}
+	block, bias := make([]float32, dkv*dh), make([]float32, dh)
+	for s := 0; s < streams; s++ {
 		heads := make([]*kernels.PackedWeights, w.heads)
 		for h := range heads {
-			for i := 0; i < dkv; i++ { // block = scale Wk_h, Dkv x dh; packed as its transpose
-				for j := 0; j < dh; j++ {
-					block[i*dh+j] = scale * wk[i*d+h*dh+j]
-				}
+			kv.UnpackCols(block, nil, s*d+h*dh, dh) // Wk_h, Dkv x dh: packed as its transpose
+			for i := range block {
+				block[i] *= scale
 			}
 			p, err := kernels.PackNK(block, dkv, dh, nil)
 			if err != nil {
@@ -76,13 +70,10 @@ func NewMemoryWeights(heads, dkv int, keys [][]float32, value, valueBias []float
 		}
 		w.keys = append(w.keys, heads)
 	}
-	bias := make([]float32, dh)
 	for h := 0; h < heads; h++ {
-		for i := 0; i < dkv; i++ {
-			copy(block[i*dh:(i+1)*dh], value[i*d+h*dh:i*d+h*dh+dh])
-		}
+		kv.UnpackCols(block, bias, streams*d+h*dh, dh)
 		for j := range bias {
-			bias[j] = rowSum * valueBias[h*dh+j]
+			bias[j] *= rowSum
 		}
 		p, err := kernels.PackKN(block, dkv, dh, bias)
 		if err != nil {

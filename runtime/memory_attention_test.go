@@ -151,7 +151,16 @@ func TestAttendMemory(t *testing.T) {
 				if c.differential {
 					rowSum = 1 - c.lambda
 				}
-				w, err := NewMemoryWeights(c.heads, c.dkv, wk, wv, bv, rowSum, 0)
+				// k|v (k1|k2|v) side by side, as heads pack them.
+				kvw, kvb := make([]float32, c.dkv*(streams+1)*d), slices.Concat(append(bk, bv)...)
+				for i := 0; i < c.dkv; i++ {
+					for s, m := range append(slices.Clone(wk), wv) {
+						copy(kvw[(i*(streams+1)+s)*d:], m[i*d:(i+1)*d])
+					}
+				}
+				kv, err := kernels.PackKN(kvw, c.dkv, (streams+1)*d, kvb)
+				require.NoError(t, err)
+				w, err := NewMemoryWeights(c.heads, kv, streams, rowSum, 0)
 				require.NoError(t, err)
 				want := memoryReference(c, q, mem, wk, bk, wv, bv)
 
@@ -195,7 +204,9 @@ func TestAttendMemory(t *testing.T) {
 // TestAttendMemoryRefuses checks that shapes and kinds AttendMemory does
 // not compute are build errors.
 func TestAttendMemoryRefuses(t *testing.T) {
-	w, err := NewMemoryWeights(2, 6, [][]float32{make([]float32, 6*8)}, make([]float32, 6*8), make([]float32, 8), 1, 0)
+	kv, err := kernels.PackKN(make([]float32, 6*16), 6, 16, nil)
+	require.NoError(t, err)
+	w, err := NewMemoryWeights(2, kv, 1, 1, 0)
 	require.NoError(t, err)
 	for name, build := range map[string]func(b *Builder, q, m Tensor){
 		"causal": func(b *Builder, q, m Tensor) {
@@ -220,6 +231,8 @@ func TestAttendMemoryRefuses(t *testing.T) {
 		_, err := b.Compile()
 		require.Error(t, err, name)
 	}
-	_, err = NewMemoryWeights(3, 6, [][]float32{make([]float32, 6*8)}, make([]float32, 6*8), make([]float32, 8), 1, 0)
+	_, err = NewMemoryWeights(3, kv, 1, 1, 0)
 	require.Error(t, err, "8 columns for 3 heads")
+	_, err = NewMemoryWeights(2, kv, 3, 1, 0)
+	require.Error(t, err, "16 columns for 3 key streams and the values")
 }
