@@ -134,19 +134,28 @@ func (p *PackedWeights) fillNK(w []float32, ldw int) {
 	}
 }
 
-// bind points p at buf for a K x N matrix at the active level, zeroing the
-// bias and the padding columns of the last panel, which the packers do not
-// write.
-func (p *PackedWeights) bind(buf []float32, k, n int) {
+// PackedView sets p to the K x N matrix that PackKNInto or PackNKInto
+// packed into buf, at the same level, without copying it: an operand packed
+// once can be read by several products. It allocates nothing.
+func PackedView(p *PackedWeights, buf []float32, k, n int) {
 	if k < 0 || n < 0 || len(buf) < PackedLen(k, n) {
-		panic(fmt.Sprintf("kernels: pack into %d values: %d x %d needs %d", len(buf), k, n, PackedLen(max(k, 0), max(n, 0))))
+		panic(fmt.Sprintf("kernels: packed %d x %d in %d values: needs %d", k, n, len(buf), PackedLen(max(k, 0), max(n, 0))))
 	}
 	kern := gemmActive
 	nr := kern.nr
 	np := (n + nr - 1) / nr
 	*p = PackedWeights{k: k, n: n, level: active, kern: kern,
 		panels: buf[: np*k*nr : np*k*nr], bias: buf[np*k*nr : np*k*nr+np*nr : np*k*nr+np*nr]}
+}
+
+// bind points p at buf for a K x N matrix at the active level, zeroing the
+// bias and the padding columns of the last panel, which the packers do not
+// write.
+func (p *PackedWeights) bind(buf []float32, k, n int) {
+	PackedView(p, buf, k, n)
 	clear(p.bias)
+	nr := p.kern.nr
+	np := (n + nr - 1) / nr
 	if pad := np*nr - n; pad > 0 {
 		last := p.panels[(np-1)*k*nr:]
 		for row := 0; row < k; row++ {

@@ -10,9 +10,9 @@ import (
 	"github.com/vlmrt/vlmrt/kernels"
 )
 
-// TestPackInto checks that weights packed into caller storage multiply
-// exactly as weights packed by PackKN/PackNK with no bias (the same panels,
-// so bit-identical products), from a strided source, into a buffer full of
+// TestPackInto checks that weights packed into caller storage, and a
+// PackedView of that storage, multiply exactly as weights packed by
+// PackKN/PackNK with no bias (the same panels, so bit-identical products), from a strided source, into a buffer full of
 // NaN left by a previous use (the padding and the bias must be cleared), and
 // that Unpack gives back the matrix and the bias.
 func TestPackInto(t *testing.T) {
@@ -61,12 +61,15 @@ func TestPackInto(t *testing.T) {
 					for i := range a {
 						a[i] = float32(r.NormFloat64())
 					}
-					c1, c2 := make([]float32, m*n), make([]float32, m*n)
+					var view kernels.PackedWeights // a second reader of the same buffer
+					kernels.PackedView(&view, buf, k, n)
+					c1, c2, c3 := make([]float32, m*n), make([]float32, m*n), make([]float32, m*n)
 					got.MatMul(c1, a, m, kernels.ActNone)
 					want.MatMul(c2, a, m, kernels.ActNone)
+					view.MatMul(c3, a, m, kernels.ActNone)
 					for i := range c1 {
-						if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
-							t.Fatalf("C[%d] = %v, PackKN/PackNK give %v", i, c1[i], c2[i])
+						if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) || math.Float32bits(c3[i]) != math.Float32bits(c2[i]) {
+							t.Fatalf("C[%d] = %v (view %v), PackKN/PackNK give %v", i, c1[i], c3[i], c2[i])
 						}
 					}
 					w, bias := make([]float32, k*n), make([]float32, n)

@@ -46,10 +46,13 @@ type Builder struct {
 	outputs []Tensor
 	names   map[string]bool
 	err     error
+	packed  map[int32]packedMemory // memories packed for AttendMemory, by tensor
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{names: map[string]bool{}} }
+func NewBuilder() *Builder {
+	return &Builder{names: map[string]bool{}, packed: map[int32]packedMemory{}}
+}
 
 func (b *Builder) add(kind tensorKind, name string, shape []int) Tensor {
 	size := 1

@@ -121,11 +121,11 @@ func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeigh
 		return memory
 	}
 	qs := b.Shape(q[0].T)
-	s := &memoryAttentionStep{w: w, q: q, memory: memory, prob: spec.Probability, lambda: lambda,
+	s := &memoryAttentionStep{w: w, q: q, memory: b.packMemory(memory), prob: spec.Probability, lambda: lambda,
 		batch: qs[0], queries: qs[1], keys: ms[1], qStride: qs[2]}
 	s.out = b.Temp(qs[0], qs[1], dim)
 	s.scratch = b.Temp(s.scratchLen())
-	reads := []Tensor{memory, s.scratch}
+	reads := []Tensor{s.memory.t, s.scratch}
 	for _, op := range q {
 		reads = append(reads, op.T)
 	}
@@ -145,27 +145,80 @@ func equalShapes(a, b []int) bool {
 	return true
 }
 
+// packedMemory is a memory [B, T, Dkv] packed for the products of
+// AttendMemory, per batch element: as M^T (Dkv x T, the scores' weights),
+// then as M (T x Dkv, the weights of P M).
+type packedMemory struct {
+	t                Tensor
+	batch, rows, dkv int
+}
+
+// perBatch returns the values one batch element's two packings take.
+func (m packedMemory) perBatch() int {
+	return kernels.PackedLen(m.dkv, m.rows) + kernels.PackedLen(m.rows, m.dkv)
+}
+
+// views sets mt and mm to batch element b's packings in x's arena.
+func (m packedMemory) views(x *Exec, b int, mt, mm *kernels.PackedWeights) {
+	buf := x.F(m.t)[b*m.perBatch():]
+	lt := kernels.PackedLen(m.dkv, m.rows)
+	kernels.PackedView(mt, buf[:lt], m.dkv, m.rows)
+	kernels.PackedView(mm, buf[lt:], m.rows, m.dkv)
+}
+
+// packMemory appends a step that packs memory, once per plan: every layer
+// that attends to the same memory reads the same packing.
+func (b *Builder) packMemory(memory Tensor) packedMemory {
+	if m, ok := b.packed[memory.id]; ok {
+		return m
+	}
+	shape := b.Shape(memory)
+	m := packedMemory{batch: shape[0], rows: shape[1], dkv: shape[2]}
+	m.t = b.Temp(m.batch * m.perBatch())
+	b.Add(&packMemoryStep{memory: memory, packed: m}, []Tensor{memory}, []Tensor{m.t})
+	b.packed[memory.id] = m
+	return m
+}
+
+type packMemoryStep struct {
+	memory Tensor
+	packed packedMemory
+}
+
+func (s *packMemoryStep) Run(x *Exec) {
+	m := s.packed
+	memory, buf := x.F(s.memory), x.F(m.t)
+	lt := kernels.PackedLen(m.dkv, m.rows)
+	var p kernels.PackedWeights
+	for b := 0; b < m.batch; b++ {
+		mem := memory[b*m.rows*m.dkv : (b+1)*m.rows*m.dkv]
+		at := buf[b*m.perBatch():]
+		kernels.PackNKInto(&p, at[:lt], mem, m.dkv, m.rows, m.dkv)
+		kernels.PackKNInto(&p, at[lt:m.perBatch()], mem, m.dkv, m.rows, m.dkv)
+	}
+}
+
 type memoryAttentionStep struct {
 	w                    *MemoryWeights
 	q                    []Operand
-	memory, out, scratch Tensor
+	memory               packedMemory
+	out, scratch         Tensor
 	prob                 kernels.Probability
 	lambda               float32
 	batch, queries, keys int
 	qStride              int
 }
 
-// Scratch layout for one batch element: the memory packed as M^T (Dkv x T)
-// and as M (T x Dkv), then per stream the queries in the memory's space
-// [H*S, Dkv] and their scores [H*S, T], and sparsemax's row scratch. The
-// weighted memory rows P M reuse the first stream's queries.
+// Scratch layout for one batch element: per stream, the queries in the
+// memory's space [H*S, Dkv] and their scores [H*S, T], and sparsemax's row
+// scratch. The weighted memory rows P M reuse the first stream's queries.
 func (s *memoryAttentionStep) scratchLen() int {
 	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.keys
-	return kernels.PackedLen(dkv, t) + kernels.PackedLen(t, dkv) + len(s.q)*rows*(dkv+t) + t
+	return len(s.q)*rows*(dkv+t) + t
 }
 
-// memoryAttentionState is a session's packed memory and the task state of
-// its products.
+// memoryAttentionState is a session's views of the packed memory and the
+// task state of its products.
 type memoryAttentionState struct {
 	mt, m kernels.PackedWeights
 	task  kernels.MatMulTask
@@ -185,17 +238,14 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 		scratch = scratch[n:]
 		return t
 	}
-	bufMT, bufM := take(kernels.PackedLen(dkv, nk)), take(kernels.PackedLen(nk, dkv))
 	var qm, sc [2][]float32
 	for i := range s.q {
 		qm[i], sc[i] = take(rows*dkv), take(rows*nk)
 	}
 	sparse := take(nk)
-	memory, out := x.F(s.memory), x.F(s.out)
+	out := x.F(s.out)
 	for b := 0; b < s.batch; b++ {
-		mem := memory[b*nk*dkv : (b+1)*nk*dkv]
-		kernels.PackNKInto(&st.mt, bufMT, mem, dkv, nk, dkv)
-		kernels.PackKNInto(&st.m, bufM, mem, dkv, nk, dkv)
+		s.memory.views(x, b, &st.mt, &st.m)
 		for i, op := range s.q {
 			// Head hd's queries in the memory's space: rows [hd*S, (hd+1)*S).
 			q := x.F(op.T)[b*nq*s.qStride+op.Col:]

@@ -236,3 +236,37 @@ func TestAttendMemoryRefuses(t *testing.T) {
 	_, err = NewMemoryWeights(2, kv, 3, 1, 0)
 	require.Error(t, err, "16 columns for 3 key streams and the values")
 }
+
+// TestAttendMemorySharesPacking checks that attentions to the same memory
+// pack it once (one packing step for two attentions) and read it alike.
+func TestAttendMemorySharesPacking(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	kvw := make([]float32, 6*16)
+	for i := range kvw {
+		kvw[i] = float32(r.NormFloat64())
+	}
+	kv, err := kernels.PackKN(kvw, 6, 16, nil)
+	require.NoError(t, err)
+	w, err := NewMemoryWeights(2, kv, 1, 1, 0)
+	require.NoError(t, err)
+	b := NewBuilder()
+	q, m := b.Input("q", 1, 3, 8), b.Input("m", 1, 5, 6)
+	spec := AttentionSpec{Heads: 2, HeadDim: 4}
+	b.Output("a", b.AttendMemory(spec, m, w, 0, Operand{T: q}))
+	b.Output("b", b.AttendMemory(spec, m, w, 0, Operand{T: q}))
+	p, err := b.Compile()
+	require.NoError(t, err)
+	require.Equal(t, 3, p.Steps(), "one packing step and two attentions")
+	s := p.NewSession(nil)
+	for _, name := range []string{"q", "m"} {
+		in, _ := s.Input(name)
+		for i := range in {
+			in[i] = float32(r.NormFloat64())
+		}
+	}
+	s.Run()
+	a, _ := s.Output("a")
+	c, _ := s.Output("b")
+	require.Equal(t, a, c)
+	require.NotEqual(t, make([]float32, len(a)), a)
+}
