@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
@@ -101,7 +102,8 @@ func (w *MemoryWeights) Bytes() int {
 // computing them. With two query operands it computes differential
 // attention, softmax(q1 k1^T s) v - lambda softmax(q2 k2^T s) v, w holding
 // the two key streams. The result is [B, S, Heads*HeadDim]. spec must match
-// w's heads; causal and tiled attention are not supported.
+// w's heads; causal and tiled attention, and a memory without rows, are
+// not supported.
 func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeights, lambda float32, q ...Operand) Tensor {
 	if len(q) == 0 {
 		b.fail(fmt.Errorf("runtime: memory attention without queries"))
@@ -110,10 +112,10 @@ func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeigh
 	ms := b.Shape(memory)
 	dim := w.heads * w.headDim
 	bad := spec.Heads != w.heads || spec.HeadDim != w.headDim || spec.Causal || spec.Tiled ||
-		len(q) != len(w.keys) || len(ms) != 3 || ms[2] != w.dkv
+		len(q) != len(w.keys) || len(ms) != 3 || ms[1] == 0 || ms[2] != w.dkv
 	for _, op := range q {
 		qs := b.Shape(op.T)
-		bad = bad || len(qs) != 3 || len(ms) == 3 && qs[0] != ms[0] || op.Col+dim > qs[2] || !equalShapes(qs, b.Shape(q[0].T))
+		bad = bad || len(qs) != 3 || len(ms) == 3 && qs[0] != ms[0] || op.Col+dim > qs[2] || !slices.Equal(qs, b.Shape(q[0].T))
 	}
 	if bad {
 		b.fail(fmt.Errorf("runtime: memory attention %d x %d heads (causal %v, tiled %v, %d streams) over memory %v with weights for %d x %d heads, width %d, %d streams",
@@ -131,18 +133,6 @@ func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeigh
 	}
 	b.Add(s, reads, []Tensor{s.out})
 	return s.out
-}
-
-func equalShapes(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // packedMemory is a memory [B, T, Dkv] packed for the products of

@@ -221,6 +221,9 @@ func TestAttendMemoryRefuses(t *testing.T) {
 		"two streams": func(b *Builder, q, m Tensor) {
 			b.AttendMemory(AttentionSpec{Heads: 2, HeadDim: 4}, m, w, 0, Operand{T: q}, Operand{T: q})
 		},
+		"empty memory": func(b *Builder, q, _ Tensor) {
+			b.AttendMemory(AttentionSpec{Heads: 2, HeadDim: 4}, b.Input("m0", 1, 0, 6), w, 0, Operand{T: q})
+		},
 		"memory width": func(b *Builder, q, _ Tensor) {
 			b.AttendMemory(AttentionSpec{Heads: 2, HeadDim: 4}, b.Input("m7", 1, 3, 7), w, 0, Operand{T: q})
 		},
