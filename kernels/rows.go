@@ -375,6 +375,14 @@ func Add(dst, a, b []float32) {
 	rowImpl.add(dst, a, b)
 }
 
+// Scale computes dst = x * s.
+func Scale(dst, x []float32, s float32) {
+	if len(dst) < len(x) {
+		panic("kernels: Scale: dst shorter than x")
+	}
+	rowImpl.scale(dst, x, s)
+}
+
 func addGeneric(dst, a, b []float32) {
 	for i, v := range a {
 		dst[i] = v + b[i]

@@ -320,6 +320,13 @@ func TestLinear(t *testing.T) {
 					t.Fatalf("Mul n=%d: value %d = %v, want %v", n, i, dst[i], a[i]*b[i])
 				}
 			}
+			kernels.Scale(dst, a, -1.25)
+			check()
+			for i := range a {
+				if dst[i] != a[i]*-1.25 {
+					t.Fatalf("Scale n=%d: value %d = %v, want %v", n, i, dst[i], a[i]*-1.25)
+				}
+			}
 			copy(dst, b)
 			kernels.AddScaled(dst, 0.75, a)
 			check()
