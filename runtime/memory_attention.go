@@ -135,25 +135,57 @@ func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeigh
 	return s.out
 }
 
+// memoryTile is the number of memory rows (keys) AttendMemory scores at a
+// time: softmax attention to a longer memory runs an online softmax over
+// tiles, so that its working memory does not grow with the memory (the
+// scores of 192 query rows by 512 keys take 384 KiB).
+const memoryTile = 512
+
 // packedMemory is a memory [B, T, Dkv] packed for the products of
-// AttendMemory, per batch element: as M^T (Dkv x T, the scores' weights),
-// then as M (T x Dkv, the weights of P M).
+// AttendMemory, per batch element and per tile of memoryTile rows: as M^T
+// (Dkv x rows, the scores' weights), then as M (rows x Dkv, the weights of
+// P M).
 type packedMemory struct {
 	t                Tensor
 	batch, rows, dkv int
 }
 
-// perBatch returns the values one batch element's two packings take.
-func (m packedMemory) perBatch() int {
-	return kernels.PackedLen(m.dkv, m.rows) + kernels.PackedLen(m.rows, m.dkv)
+// tiles returns the number of tiles of a batch element.
+func (m packedMemory) tiles() int { return (m.rows + memoryTile - 1) / memoryTile }
+
+// tile returns the first row and the row count of tile i.
+func (m packedMemory) tile(i int) (j0, rows int) {
+	return i * memoryTile, min(memoryTile, m.rows-i*memoryTile)
 }
 
-// views sets mt and mm to batch element b's packings in x's arena.
-func (m packedMemory) views(x *Exec, b int, mt, mm *kernels.PackedWeights) {
-	buf := x.F(m.t)[b*m.perBatch():]
-	lt := kernels.PackedLen(m.dkv, m.rows)
-	kernels.PackedView(mt, buf[:lt], m.dkv, m.rows)
-	kernels.PackedView(mm, buf[lt:], m.rows, m.dkv)
+// tileLen returns the values tile i's two packings take.
+func (m packedMemory) tileLen(i int) (mt, mm int) {
+	_, rows := m.tile(i)
+	return kernels.PackedLen(m.dkv, rows), kernels.PackedLen(rows, m.dkv)
+}
+
+// perBatch returns the values one batch element's packings take.
+func (m packedMemory) perBatch() int {
+	n := 0
+	for i := range m.tiles() {
+		mt, mm := m.tileLen(i)
+		n += mt + mm
+	}
+	return n
+}
+
+// view sets mt and mm to tile i of batch element b in buf, the packed
+// memory's values.
+func (m packedMemory) view(buf []float32, b, i int, mt, mm *kernels.PackedWeights) {
+	buf = buf[b*m.perBatch():]
+	for t := range i {
+		lt, lm := m.tileLen(t)
+		buf = buf[lt+lm:]
+	}
+	_, rows := m.tile(i)
+	lt, lm := m.tileLen(i)
+	kernels.PackedView(mt, buf[:lt], m.dkv, rows)
+	kernels.PackedView(mm, buf[lt:lt+lm], rows, m.dkv)
 }
 
 // packMemory appends a step that packs memory, once per plan: every layer
@@ -178,13 +210,16 @@ type packMemoryStep struct {
 func (s *packMemoryStep) Run(x *Exec) {
 	m := s.packed
 	memory, buf := x.F(s.memory), x.F(m.t)
-	lt := kernels.PackedLen(m.dkv, m.rows)
 	var p kernels.PackedWeights
 	for b := 0; b < m.batch; b++ {
-		mem := memory[b*m.rows*m.dkv : (b+1)*m.rows*m.dkv]
-		at := buf[b*m.perBatch():]
-		kernels.PackNKInto(&p, at[:lt], mem, m.dkv, m.rows, m.dkv)
-		kernels.PackKNInto(&p, at[lt:m.perBatch()], mem, m.dkv, m.rows, m.dkv)
+		for i := range m.tiles() {
+			j0, rows := m.tile(i)
+			mem := memory[(b*m.rows+j0)*m.dkv : (b*m.rows+j0+rows)*m.dkv]
+			lt, lm := m.tileLen(i)
+			kernels.PackNKInto(&p, buf[:lt], mem, m.dkv, rows, m.dkv)
+			kernels.PackKNInto(&p, buf[lt:lt+lm], mem, m.dkv, rows, m.dkv)
+			buf = buf[lt+lm:]
+		}
 	}
 }
 
@@ -199,66 +234,156 @@ type memoryAttentionStep struct {
 	qStride              int
 }
 
-// Scratch layout for one batch element: per stream, the queries in the
-// memory's space [H*S, Dkv] and their scores [H*S, T], and sparsemax's row
-// scratch. The weighted memory rows P M reuse the first stream's queries.
-func (s *memoryAttentionStep) scratchLen() int {
-	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.keys
-	return len(s.q)*rows*(dkv+t) + t
+// online reports whether the step runs an online softmax over the memory's
+// tiles; otherwise it holds every score (sparsemax, differential attention
+// and memories of one tile).
+func (s *memoryAttentionStep) online() bool {
+	return s.prob == kernels.ProbSoftmax && len(s.q) == 1 && s.memory.tiles() > 1
 }
 
-// memoryAttentionState is a session's views of the packed memory and the
-// task state of its products.
+// memoryScratch is one batch element's working memory.
+type memoryScratch struct {
+	qm     [2][]float32 // per stream, the queries in the memory's space [H*S, Dkv]
+	scores [2][]float32 // per stream [H*S, T]; online: one tile's [H*S, tile]
+	pm     []float32    // P M [H*S, Dkv]; aliases qm[0] unless online
+	tmp    []float32    // one tile's P M, summed into pm (several tiles only)
+	m, l   []float32    // online: running maximum and sum per row
+	sparse []float32    // sparsemax's row scratch
+}
+
+// layout cuts buf (nil: count only) into the scratch and returns the values
+// it takes.
+func (s *memoryAttentionStep) layout(buf []float32, sc *memoryScratch) int {
+	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.keys
+	n := 0
+	take := func(k int) []float32 {
+		n += k
+		if buf == nil {
+			return nil
+		}
+		v := buf[:k:k]
+		buf = buf[k:]
+		return v
+	}
+	for i := range s.q {
+		sc.qm[i] = take(rows * dkv)
+	}
+	if s.online() {
+		sc.scores[0] = take(rows * memoryTile)
+		sc.pm = take(rows * dkv)
+		sc.m, sc.l = take(rows), take(rows)
+	} else {
+		for i := range s.q {
+			sc.scores[i] = take(rows * t)
+		}
+		sc.pm = sc.qm[0]
+		sc.sparse = take(t)
+	}
+	if s.memory.tiles() > 1 {
+		sc.tmp = take(rows * dkv)
+	}
+	return n
+}
+
+func (s *memoryAttentionStep) scratchLen() int { return s.layout(nil, new(memoryScratch)) }
+
+// memoryAttentionState is a session's views of the packed memory, its
+// scratch and the task state of its products.
 type memoryAttentionState struct {
-	mt, m kernels.PackedWeights
-	task  kernels.MatMulTask
-	heads headProducts
+	mt, m   kernels.PackedWeights
+	task    kernels.MatMulTask
+	heads   headProducts
+	scratch memoryScratch
 }
 
 func (s *memoryAttentionStep) NewState() any { return new(memoryAttentionState) }
 
 func (s *memoryAttentionStep) Run(x *Exec) {
 	st := x.State().(*memoryAttentionState)
+	sc := &st.scratch
+	s.layout(x.F(s.scratch), sc)
 	w := s.w
-	h, dh, dkv, nq, nk := w.heads, w.headDim, w.dkv, s.queries, s.keys
-	rows, dim := h*nq, h*dh
-	scratch := x.F(s.scratch)
-	take := func(n int) []float32 {
-		t := scratch[:n:n]
-		scratch = scratch[n:]
-		return t
-	}
-	var qm, sc [2][]float32
-	for i := range s.q {
-		qm[i], sc[i] = take(rows*dkv), take(rows*nk)
-	}
-	sparse := take(nk)
+	dh, dkv, nq := w.headDim, w.dkv, s.queries
+	dim := w.heads * dh
 	out := x.F(s.out)
 	for b := 0; b < s.batch; b++ {
-		s.memory.views(x, b, &st.mt, &st.m)
 		for i, op := range s.q {
 			// Head hd's queries in the memory's space: rows [hd*S, (hd+1)*S).
 			q := x.F(op.T)[b*nq*s.qStride+op.Col:]
 			st.heads = headProducts{ps: w.keys[i], m: nq,
-				a: q, lda: s.qStride, aStep: dh, c: qm[i], ldc: dkv, cStep: nq * dkv}
+				a: q, lda: s.qStride, aStep: dh, c: sc.qm[i], ldc: dkv, cStep: nq * dkv}
 			st.heads.run(x.Pool)
-			st.mt.MatMulWith(&st.task, x.Pool, sc[i], nk, qm[i], dkv, rows, kernels.ActNone)
-			if s.prob == kernels.ProbSparsemax {
-				kernels.Sparsemax(sc[i], sc[i], nk, sparse)
-			} else {
-				kernels.Softmax(sc[i], sc[i], nk)
-			}
 		}
-		if len(s.q) == 2 {
-			kernels.AddScaled(sc[0], -s.lambda, sc[1])
+		if s.online() {
+			s.attendOnline(x, st, b)
+		} else {
+			s.attendWhole(x, st, b)
 		}
-		pm := qm[0] // P M, [H*S, Dkv]
-		st.m.MatMulWith(&st.task, x.Pool, pm, dkv, sc[0], nk, rows, kernels.ActNone)
 		st.heads = headProducts{ps: w.values, m: nq,
-			a: pm, lda: dkv, aStep: nq * dkv, c: out[b*nq*dim:], ldc: dim, cStep: dh}
+			a: sc.pm, lda: dkv, aStep: nq * dkv, c: out[b*nq*dim:], ldc: dim, cStep: dh}
 		st.heads.run(x.Pool)
 	}
 	st.heads = headProducts{}
+	st.scratch = memoryScratch{}
+}
+
+// attendWhole sets pm = P M for batch element b from every score at once.
+func (s *memoryAttentionStep) attendWhole(x *Exec, st *memoryAttentionState, b int) {
+	sc, mem := &st.scratch, &s.memory
+	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.keys
+	buf := x.F(mem.t)
+	for i := range s.q {
+		for tile := range mem.tiles() {
+			j0, _ := mem.tile(tile)
+			mem.view(buf, b, tile, &st.mt, &st.m)
+			st.mt.MatMulWith(&st.task, x.Pool, sc.scores[i][j0:], t, sc.qm[i], dkv, rows, kernels.ActNone)
+		}
+		if s.prob == kernels.ProbSparsemax {
+			kernels.Sparsemax(sc.scores[i], sc.scores[i], t, sc.sparse)
+		} else {
+			kernels.Softmax(sc.scores[i], sc.scores[i], t)
+		}
+	}
+	if len(s.q) == 2 {
+		kernels.AddScaled(sc.scores[0], -s.lambda, sc.scores[1])
+	}
+	for tile := range mem.tiles() {
+		j0, _ := mem.tile(tile)
+		mem.view(buf, b, tile, &st.mt, &st.m)
+		dst := sc.pm
+		if tile > 0 {
+			dst = sc.tmp
+		}
+		st.m.MatMulWith(&st.task, x.Pool, dst, dkv, sc.scores[0][j0:], t, rows, kernels.ActNone)
+		if tile > 0 {
+			kernels.Add(sc.pm, sc.pm, sc.tmp)
+		}
+	}
+}
+
+// attendOnline sets pm = P M for batch element b a tile of the memory at a
+// time, with an online softmax.
+func (s *memoryAttentionStep) attendOnline(x *Exec, st *memoryAttentionState, b int) {
+	sc, mem := &st.scratch, &s.memory
+	rows, dkv := s.w.heads*s.queries, s.w.dkv
+	buf := x.F(mem.t)
+	for r := range sc.m {
+		sc.m[r], sc.l[r] = float32(math.Inf(-1)), 0
+	}
+	clear(sc.pm)
+	for tile := range mem.tiles() {
+		_, n := mem.tile(tile)
+		mem.view(buf, b, tile, &st.mt, &st.m)
+		scores := sc.scores[0][:rows*n]
+		st.mt.MatMulWith(&st.task, x.Pool, scores, n, sc.qm[0], dkv, rows, kernels.ActNone)
+		kernels.OnlineSoftmax(scores, n, sc.m, sc.l, sc.pm, dkv)
+		st.m.MatMulWith(&st.task, x.Pool, sc.tmp, dkv, scores, n, rows, kernels.ActNone)
+		kernels.Add(sc.pm, sc.pm, sc.tmp)
+	}
+	for r := range sc.l {
+		row := sc.pm[r*dkv : (r+1)*dkv]
+		kernels.Scale(row, row, 1/sc.l[r])
+	}
 }
 
 // headProducts is one small product per head, C_h = A_h W_h, A_h at

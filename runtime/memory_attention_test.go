@@ -122,6 +122,11 @@ func TestAttendMemory(t *testing.T) {
 		{name: "one_query_one_key", heads: 2, dh: 3, s: 1, t: 1, dkv: 5, qsWidth: 6},
 		{name: "sparsemax", heads: 2, dh: 8, s: 7, t: 33, dkv: 17, prob: kernels.ProbSparsemax, qsWidth: 16},
 		{name: "differential", heads: 4, dh: 4, s: 6, t: 40, dkv: 16, differential: true, lambda: 0.3, queryCol: 1, qsWidth: 40},
+		// Memories of several tiles (memoryTile rows), the last one partial:
+		// softmax runs online over the tiles, the others hold every score.
+		{name: "softmax_tiles", heads: 2, dh: 4, s: 3, t: 2*memoryTile + 77, dkv: 8, qsWidth: 8},
+		{name: "sparsemax_tiles", heads: 2, dh: 4, s: 3, t: memoryTile + 1, dkv: 8, prob: kernels.ProbSparsemax, qsWidth: 8},
+		{name: "differential_tiles", heads: 2, dh: 4, s: 2, t: memoryTile + 40, dkv: 8, differential: true, lambda: 0.6, qsWidth: 16},
 	}
 	leveltest.ForEach(t, func(t *testing.T) {
 		for _, c := range cases {
