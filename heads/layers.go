@@ -142,11 +142,12 @@ func crossAttentionMode() (int, error) {
 // attendsMemory reports whether s queries attend to a memory of t rows with
 // less work by runtime.AttendMemory, which never projects the memory, than
 // by projecting it to keys and values (its cost model is in
-// runtime/memory_attention.go); both count multiply-adds. The flash type
-// keeps its tiled path, whose working memory does not grow with t.
+// runtime/memory_attention.go); both count multiply-adds. Either way the
+// flash type's working memory does not grow with t: AttendMemory runs its
+// softmax online over tiles of the memory.
 func (a *attention) attendsMemory(s, t int) bool {
 	mode, _ := crossAttentionMode() // Compile has checked it
-	if a.self || a.kind == attnFlash || s == 0 || t == 0 || mode < 0 {
+	if a.self || s == 0 || t == 0 || mode < 0 {
 		return false
 	}
 	if mode > 0 {

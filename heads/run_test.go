@@ -130,8 +130,8 @@ func TestPlanSharesMemory(t *testing.T) {
 
 // TestCrossAttentionEnv checks that an unknown value of CrossAttentionEnv is
 // a Compile error naming the variable, and that "auto" picks the direct
-// way for the captioning fixture's few queries per memory and the projected
-// way when the memory is shorter than the head count times the queries.
+// way for few queries per memory row and the projected way when the memory
+// is short or many queries share it.
 func TestCrossAttentionEnv(t *testing.T) {
 	m, _, in := loadFixture(t, filepath.Join(kerasDir, "captioning_mlp.safetensors"))
 	t.Setenv(CrossAttentionEnv, "fast")
@@ -145,6 +145,5 @@ func TestCrossAttentionEnv(t *testing.T) {
 	require.True(t, a.attendsMemory(16, 197), "16 queries, 197 memory rows")
 	require.False(t, a.attendsMemory(197, 16), "197 queries, 16 memory rows")
 	require.False(t, a.attendsMemory(160, 197), "160 queries (10 regions), 197 memory rows")
-	a.kind = attnFlash
-	require.False(t, a.attendsMemory(16, 197), "flash keeps its tiled path")
+	require.True(t, a.attendsMemory(16, 4096), "16 queries, 4096 memory rows")
 }

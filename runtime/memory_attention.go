@@ -102,8 +102,9 @@ func (w *MemoryWeights) Bytes() int {
 // computing them. With two query operands it computes differential
 // attention, softmax(q1 k1^T s) v - lambda softmax(q2 k2^T s) v, w holding
 // the two key streams. The result is [B, S, Heads*HeadDim]. spec must match
-// w's heads; causal and tiled attention, and a memory without rows, are
-// not supported.
+// w's heads; causal attention and a memory without rows are not supported.
+// Softmax attention to a memory of more than one tile (memoryTile rows) runs
+// online, tile by tile, whether or not spec.Tiled is set.
 func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeights, lambda float32, q ...Operand) Tensor {
 	if len(q) == 0 {
 		b.fail(fmt.Errorf("runtime: memory attention without queries"))
@@ -111,15 +112,15 @@ func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeigh
 	}
 	ms := b.Shape(memory)
 	dim := w.heads * w.headDim
-	bad := spec.Heads != w.heads || spec.HeadDim != w.headDim || spec.Causal || spec.Tiled ||
+	bad := spec.Heads != w.heads || spec.HeadDim != w.headDim || spec.Causal ||
 		len(q) != len(w.keys) || len(ms) != 3 || ms[1] == 0 || ms[2] != w.dkv
 	for _, op := range q {
 		qs := b.Shape(op.T)
 		bad = bad || len(qs) != 3 || len(ms) == 3 && qs[0] != ms[0] || op.Col+dim > qs[2] || !slices.Equal(qs, b.Shape(q[0].T))
 	}
 	if bad {
-		b.fail(fmt.Errorf("runtime: memory attention %d x %d heads (causal %v, tiled %v, %d streams) over memory %v with weights for %d x %d heads, width %d, %d streams",
-			spec.Heads, spec.HeadDim, spec.Causal, spec.Tiled, len(q), ms, w.heads, w.headDim, w.dkv, len(w.keys)))
+		b.fail(fmt.Errorf("runtime: memory attention %d x %d heads (causal %v, %d streams) over memory %v with weights for %d x %d heads, width %d, %d streams",
+			spec.Heads, spec.HeadDim, spec.Causal, len(q), ms, w.heads, w.headDim, w.dkv, len(w.keys)))
 		return memory
 	}
 	qs := b.Shape(q[0].T)

@@ -217,9 +217,6 @@ func TestAttendMemoryRefuses(t *testing.T) {
 		"causal": func(b *Builder, q, m Tensor) {
 			b.AttendMemory(AttentionSpec{Heads: 2, HeadDim: 4, Causal: true}, m, w, 0, Operand{T: q})
 		},
-		"tiled": func(b *Builder, q, m Tensor) {
-			b.AttendMemory(AttentionSpec{Heads: 2, HeadDim: 4, Tiled: true}, m, w, 0, Operand{T: q})
-		},
 		"heads": func(b *Builder, q, m Tensor) {
 			b.AttendMemory(AttentionSpec{Heads: 4, HeadDim: 2}, m, w, 0, Operand{T: q})
 		},
