@@ -95,4 +95,3 @@ func (a *attention) memoryWeights() (*runtime.MemoryWeights, error) {
 	})
 	return a.mem, a.memErr
 }
-
