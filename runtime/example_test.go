@@ -39,3 +39,44 @@ func Example() {
 	// [0.7311 0.9820]
 	// [2 1] 2 steps
 }
+
+// ExampleBuilder_AttendMemory computes a cross-attention of one query to a
+// memory of three rows both ways: by projecting the memory to keys and
+// values (Dense, then Attend) and by attending to the memory directly.
+func ExampleBuilder_AttendMemory() {
+	// k|v projection of a 2-wide memory, one head of width 2: [2, 4].
+	kv, err := kernels.PackKN([]float32{
+		1, 0, 0.5, -1,
+		0, 1, 2, 0.25,
+	}, 2, 4, []float32{0.1, -0.2, 0.3, 0.4})
+	if err != nil {
+		log.Fatal(err)
+	}
+	w, err := runtime.NewMemoryWeights(1, kv, 1, 1, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b := runtime.NewBuilder()
+	q, memory := b.Input("q", 1, 1, 2), b.Input("memory", 1, 3, 2)
+	spec := runtime.AttentionSpec{Heads: 1, HeadDim: 2}
+	keys := b.Dense(memory, kv, kernels.ActNone)
+	b.Output("projected", b.Attend(spec, runtime.Operand{T: q}, runtime.Operand{T: keys}, runtime.Operand{T: keys, Col: 2}))
+	b.Output("direct", b.AttendMemory(spec, memory, w, 0, runtime.Operand{T: q}))
+	plan, err := b.Compile()
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := plan.NewSession(nil)
+	in, _ := s.Input("q")
+	copy(in, []float32{1, 2})
+	in, _ = s.Input("memory")
+	copy(in, []float32{1, 0, 0, 1, -1, 1})
+	s.Run()
+	for _, name := range []string{"projected", "direct"} {
+		out, _ := s.Output(name)
+		fmt.Printf("%s %.4f\n", name, out)
+	}
+	// Output:
+	// projected [1.8035 0.5879]
+	// direct [1.8035 0.5879]
+}
