@@ -163,85 +163,147 @@ silu_done:
 	VZEROUPPER
 	RET
 
-// GELU512 sets x = 0.5 x (1 + erf(x/sqrt2)) computed as 0.5 x phi where
-// phi = erfc(t) for x < 0 and 2 - erfc(t) otherwise, t = |x|/sqrt2; so
-// the negative side keeps its relative accuracy. Z12-Z17 hold 0.5, 1/sqrt2,
-// 2, (unused), the |x| mask and 14.5 (so t <= 10.25, inside P's fit); the erfc coefficients are broadcast from
-// memory. With a = min(|x|, 14.5): h + l = a*a/2 exactly (Z10, Z11), s =
-// P(u) - h and its rounding error e = P - (s + h) (Fast2Sum, |h| >= |P|
-// where it matters), so erfc(t) = u exp(s)
-// (1 + e - l) to a few ulps; Z10 and Z11 are temporaries.
-// u = 1/(1 + t/2) in [1/6, 1] is VRCP14PS (14 bits) refined by one Newton
-// step, u += u*(1 - d*u), to about 1 ulp: cheaper than VDIVPS.
-#define ERFCOEF(off, u, p) VFMADD213PS.BCST ·vecConsts+off(SB), u, p
+// GELU writes gelu(x) = relu(x) - a Phi(-a), a = min(|x|, 14.5), with
+// Phi(-a) = erfc(a/sqrt2)/2 = v exp(P(w) + ln sqrt2 - a^2/2): v = 1/(2 sqrt2
+// + a) (VRCP14PS and one Newton step), w = 2 sqrt2 v - 0.6 (P is erfc's fit
+// in rows_consts_amd64.go, its e0 shifted by ln sqrt2). a^2 = hh + ee
+// exactly (FMA), and the exponent P - hh/2 - ee/2 is reduced as
+// ((-hh/2 - n ln2hi) + P - n ln2lo) - ee/2 with n = round((P - hh/2) log2e):
+// the first difference is exact, so the big a^2/2 never rounds the
+// argument and the negative side keeps a relative error of a few ulps.
+// exp(r) is a degree-6 Horner polynomial and VSCALEFPS applies 2^n (0 for
+// n far below -149). relu(x) carries NaN through; +-Inf give +Inf and -0.
+// The tail costs one VFNMADD: no select on the sign of x.
+//
+// Register plan: constants Z31 14.5, Z30 2 sqrt2, Z29 0, Z28 -0.6,
+// Z27 -0.5, Z26 log2(e), Z24 -ln2 hi, Z23 -ln2 lo, Z22 c6 (the other
+// coefficients are broadcast from ·vecConsts); one vector takes nine
+// registers x, a, u, t, m, p, h, e, n (Z0-Z8 and Z9-Z17 for the second of
+// a pair), x holding the result.
 
-#define GELU512(x, t, u, p, n, q, r2) \
-	VANDPS Z16, x, Z10; \
-	VMINPS Z10, Z17, Z10; \
-	VMULPS Z13, Z10, t; \
-	VMOVAPS Z28, q; \
-	VFMADD231PS Z12, t, q; \
-	VRCP14PS q, u; \
-	VMOVAPS Z28, p; \
-	VFNMADD231PS u, q, p; \
-	VFMADD231PS p, u, u; \
-	VSUBPS.BCST ·vecConsts+1056(SB), u, Z11; \
+// GZA: a = min(|x|, 14.5), v = 1/(a + 2 sqrt2) in u (VRCP14PS in t, one
+// Newton step), m = a v, u = w = 2 sqrt2 v - 0.6.
+#define GZA(x, a, u, t, m) \
+	VRANGEPS $10, Z31, x, a; \
+	VADDPS Z30, a, u; \
+	VRCP14PS u, t; \
+	VFNMADD213PS.BCST ·vecConsts+256(SB), t, u; \
+	VFMADD213PS t, t, u; \
+	VMULPS u, a, m; \
+	VFMADD213PS Z28, Z30, u
+
+// GZP: p = P(w), degree 10 in w = u.
+#define GZP(u, p) \
 	VBROADCASTSS ·vecConsts+576(SB), p; \
-	ERFCOEF(608, Z11, p); \
-	ERFCOEF(640, Z11, p); \
-	ERFCOEF(672, Z11, p); \
-	ERFCOEF(704, Z11, p); \
-	ERFCOEF(736, Z11, p); \
-	ERFCOEF(768, Z11, p); \
-	ERFCOEF(800, Z11, p); \
-	ERFCOEF(832, Z11, p); \
-	ERFCOEF(864, Z11, p); \
-	ERFCOEF(896, Z11, p); \
-	VMULPS Z10, Z10, t; \
-	VMOVAPS t, Z11; \
-	VFMSUB231PS Z10, Z10, Z11; \
-	VMULPS Z12, t, t; \
-	VSUBPS t, p, q; \
-	VADDPS t, q, Z10; \
-	VSUBPS Z10, p, p; \
-	VFNMADD231PS Z12, Z11, p; \
-	EXPNC512(q, n, r2, Z10); \
-	VMULPS u, q, q; \
-	VFMADD231PS p, q, q; \
-	VPMOVD2M x, K2; \
-	VSUBPS q, Z14, t; \
-	VMOVAPS q, K2, t; \
-	VMULPS Z12, x, x; \
-	VMULPS t, x, x
+	VFMADD213PS.BCST ·vecConsts+608(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+640(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+672(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+704(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+736(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+768(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+800(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+832(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+864(SB), u, p; \
+	VFMADD213PS.BCST ·vecConsts+1216(SB), u, p
+
+// GZH: h = -hh/2 with hh = a*a rounded, e = a*a - hh exactly.
+#define GZH(a, h, e) \
+	VMULPS a, a, h; \
+	VMOVAPS h, e; \
+	VFMSUB231PS a, a, e; \
+	VMULPS Z27, h, h
+
+// GZR: n = round((p + h) log2e), h = r = ((h - n ln2hi) + p - n ln2lo) - e/2.
+#define GZR(p, h, e, n) \
+	VADDPS h, p, n; \
+	VFMADD213PS.BCST ·vecConsts+1184(SB), Z26, n; \
+	VSUBPS.BCST ·vecConsts+1184(SB), n, n; \
+	VFMADD231PS Z24, n, h; \
+	VADDPS p, h, h; \
+	VFMADD231PS Z23, n, h; \
+	VFMADD231PS Z27, e, h
+
+// GZE: t = exp(r) / 2^n, r in h.
+#define GZE(h, t) \
+	VMOVAPS Z22, t; \
+	VFMADD213PS.BCST ·vecConsts+128(SB), h, t; \
+	VFMADD213PS.BCST ·vecConsts+160(SB), h, t; \
+	VFMADD213PS.BCST ·vecConsts+192(SB), h, t; \
+	VFMADD213PS.BCST ·vecConsts+224(SB), h, t; \
+	VFMADD213PS.BCST ·vecConsts+256(SB), h, t; \
+	VFMADD213PS.BCST ·vecConsts+256(SB), h, t
+
+// GZF: x = relu(x) - m t 2^n.
+#define GZF(x, t, n, m) \
+	VSCALEFPS n, t, t; \
+	VMAXPS x, Z29, x; \
+	VFNMADD231PS t, m, x
+
+#define GELU512(x, a, u, t, m, p, h, e, n) \
+	GZA(x, a, u, t, m); \
+	GZP(u, p); \
+	GZH(a, h, e); \
+	GZR(p, h, e, n); \
+	GZE(h, t); \
+	GZF(x, t, n, m)
+
+// GELU512X2 interleaves two vectors, stage by stage, so that their
+// dependency chains overlap.
+#define GELU512X2 \
+	GZA(Z0, Z1, Z2, Z3, Z4); \
+	GZA(Z9, Z10, Z11, Z12, Z13); \
+	GZH(Z1, Z6, Z7); \
+	GZH(Z10, Z15, Z16); \
+	GZP(Z2, Z5); \
+	GZP(Z11, Z14); \
+	GZR(Z5, Z6, Z7, Z8); \
+	GZR(Z14, Z15, Z16, Z17); \
+	GZE(Z6, Z3); \
+	GZE(Z15, Z12); \
+	GZF(Z0, Z3, Z8, Z4); \
+	GZF(Z9, Z12, Z17, Z13)
 
 // func geluAVX512(dst, x []float32)
 TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX
-	LOADEXP512
-	VBROADCASTSS ·vecConsts+448(SB), Z12
-	VBROADCASTSS ·vecConsts+480(SB), Z13
-	VBROADCASTSS ·vecConsts+512(SB), Z14
-	VBROADCASTSS ·vecConsts+544(SB), Z15
-	VBROADCASTSS ·vecConsts+928(SB), Z16
-	VBROADCASTSS ·vecConsts+1024(SB), Z17
-gelu_loop:
+	VBROADCASTSS ·vecConsts+1024(SB), Z31
+	VBROADCASTSS ·vecConsts+1088(SB), Z30
+	VXORPS       Z29, Z29, Z29
+	VBROADCASTSS ·vecConsts+1120(SB), Z28
+	VBROADCASTSS ·vecConsts+1152(SB), Z27
+	VBROADCASTSS ·vecConsts+0(SB), Z26
+	VBROADCASTSS ·vecConsts+32(SB), Z24
+	VBROADCASTSS ·vecConsts+64(SB), Z23
+	VBROADCASTSS ·vecConsts+96(SB), Z22
+gelu_loop2:
+	CMPQ CX, $32
+	JB   gelu_one
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z9
+	GELU512X2
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z9, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  gelu_loop2
+gelu_one:
 	CMPQ CX, $16
 	JB   gelu_tail
 	VMOVUPS (SI), Z0
-	GELU512(Z0, Z4, Z5, Z6, Z7, Z8, Z9)
+	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8)
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	SUBQ $16, CX
-	JMP  gelu_loop
 gelu_tail:
 	TESTQ CX, CX
 	JZ    gelu_done
 	TAILMASK
 	VMOVUPS.Z (SI), K1, Z0
-	GELU512(Z0, Z4, Z5, Z6, Z7, Z8, Z9)
+	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8)
 	VMOVUPS Z0, K1, (DI)
 gelu_done:
 	VZEROUPPER

@@ -55,6 +55,13 @@ var vecConsts = [...][8]uint32{
 	splat(0xff7fffff), // 31: -MaxFloat32, the floor of a running maximum
 	splat(0x41680000), // 32: 14.5, the clamp of |x| in GELU (exp(-x^2/2) is 0 there)
 	splat(0x3f19999a), // 33: 0.6, the centre of erfc's P
+	splat(0x403504f3), // 34: 2 sqrt(2): GELU's u = 2 sqrt2 / (2 sqrt2 + |x|)
+	splat(0xbf19999a), // 35: -0.6
+	splat(0xbf000000), // 36: -0.5
+	splat(0x4b400000), // 37: 1.5 * 2^23, rounds to an integer when added
+	splat(0xbe41ba04), // 38: e0 + ln(sqrt 2), P's e0 for GELU's 1/(2 sqrt2 + |x|)
+	splat(0x4b3fff81), // 39: bits(1.5 * 2^23) - 127, the floor of n's bits (AVX2)
+	splat(0xb4c0007f), // 40: 127 - bits(1.5 * 2^23), n's bits to a biased exponent
 }
 
 // tailMask is read from offset (8-r)*4 by the AVX2 kernels to get a mask
