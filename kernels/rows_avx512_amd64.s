@@ -175,135 +175,146 @@ silu_done:
 // n far below -149). relu(x) carries NaN through; +-Inf give +Inf and -0.
 // The tail costs one VFNMADD: no select on the sign of x.
 //
-// Register plan: constants Z31 14.5, Z30 2 sqrt2, Z29 0, Z28 -0.6,
-// Z27 -0.5, Z26 log2(e), Z24 -ln2 hi, Z23 -ln2 lo, Z22 c6 (the other
-// coefficients are broadcast from ·vecConsts); one vector takes nine
-// registers x, a, u, t, m, p, h, e, n (Z0-Z8 and Z9-Z17 for the second of
-// a pair), x holding the result.
+// Register plan: constants Z29 0, Z30 2 sqrt2, Z31 log2(e) (the others are
+// broadcast from ·vecConsts); one vector takes seven registers x, a, u, t,
+// m, h, e (Z0-Z6, Z7-Z13, Z14-Z20, Z21-Z27 for four at a time), x holding
+// the result; a is reused for n, t for P(w), u for exp(r).
 
 // GZA: a = min(|x|, 14.5), v = 1/(a + 2 sqrt2) in u (VRCP14PS in t, one
 // Newton step), m = a v, u = w = 2 sqrt2 v - 0.6.
 #define GZA(x, a, u, t, m) \
-	VRANGEPS $10, Z31, x, a; \
+	VRANGEPS.BCST $10, ·vecConsts+1024(SB), x, a; \
 	VADDPS Z30, a, u; \
 	VRCP14PS u, t; \
 	VFNMADD213PS.BCST ·vecConsts+256(SB), t, u; \
 	VFMADD213PS t, t, u; \
 	VMULPS u, a, m; \
-	VFMADD213PS Z28, Z30, u
+	VFMADD213PS.BCST ·vecConsts+1120(SB), Z30, u
 
-// GZP: p = P(w), degree 10 in w = u.
-#define GZP(u, p) \
-	VBROADCASTSS ·vecConsts+576(SB), p; \
-	VFMADD213PS.BCST ·vecConsts+608(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+640(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+672(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+704(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+736(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+768(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+800(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+832(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+864(SB), u, p; \
-	VFMADD213PS.BCST ·vecConsts+1216(SB), u, p
+// GZP: t = P(w), degree 10 in w = u.
+#define GZP(u, t) \
+	VBROADCASTSS ·vecConsts+576(SB), t; \
+	VFMADD213PS.BCST ·vecConsts+608(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+640(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+672(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+704(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+736(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+768(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+800(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+832(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+864(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1216(SB), u, t
 
 // GZH: h = -hh/2 with hh = a*a rounded, e = a*a - hh exactly.
 #define GZH(a, h, e) \
 	VMULPS a, a, h; \
 	VMOVAPS h, e; \
 	VFMSUB231PS a, a, e; \
-	VMULPS Z27, h, h
+	VMULPS.BCST ·vecConsts+1152(SB), h, h
 
-// GZR: n = round((p + h) log2e), h = r = ((h - n ln2hi) + p - n ln2lo) - e/2.
-#define GZR(p, h, e, n) \
-	VADDPS h, p, n; \
-	VFMADD213PS.BCST ·vecConsts+1184(SB), Z26, n; \
-	VSUBPS.BCST ·vecConsts+1184(SB), n, n; \
-	VFMADD231PS Z24, n, h; \
-	VADDPS p, h, h; \
-	VFMADD231PS Z23, n, h; \
-	VFMADD231PS Z27, e, h
+// GZR: n = round((p + h) log2e) in a, h = r = ((h - n ln2hi) + p - n ln2lo)
+// - e/2 with p in t.
+#define GZR(t, h, e, a) \
+	VADDPS h, t, a; \
+	VFMADD213PS.BCST ·vecConsts+1184(SB), Z31, a; \
+	VSUBPS.BCST ·vecConsts+1184(SB), a, a; \
+	VFMADD231PS.BCST ·vecConsts+32(SB), a, h; \
+	VADDPS t, h, h; \
+	VFMADD231PS.BCST ·vecConsts+64(SB), a, h; \
+	VFMADD231PS.BCST ·vecConsts+1152(SB), e, h
 
-// GZE: t = exp(r) / 2^n, r in h.
-#define GZE(h, t) \
-	VMOVAPS Z22, t; \
-	VFMADD213PS.BCST ·vecConsts+128(SB), h, t; \
-	VFMADD213PS.BCST ·vecConsts+160(SB), h, t; \
-	VFMADD213PS.BCST ·vecConsts+192(SB), h, t; \
-	VFMADD213PS.BCST ·vecConsts+224(SB), h, t; \
-	VFMADD213PS.BCST ·vecConsts+256(SB), h, t; \
-	VFMADD213PS.BCST ·vecConsts+256(SB), h, t
+// GZE: u = exp(r) / 2^n, r in h.
+#define GZE(h, u) \
+	VBROADCASTSS ·vecConsts+96(SB), u; \
+	VFMADD213PS.BCST ·vecConsts+128(SB), h, u; \
+	VFMADD213PS.BCST ·vecConsts+160(SB), h, u; \
+	VFMADD213PS.BCST ·vecConsts+192(SB), h, u; \
+	VFMADD213PS.BCST ·vecConsts+224(SB), h, u; \
+	VFMADD213PS.BCST ·vecConsts+256(SB), h, u; \
+	VFMADD213PS.BCST ·vecConsts+256(SB), h, u
 
-// GZF: x = relu(x) - m t 2^n.
-#define GZF(x, t, n, m) \
-	VSCALEFPS n, t, t; \
+// GZF: x = relu(x) - m u 2^n, n in a.
+#define GZF(x, u, a, m) \
+	VSCALEFPS a, u, u; \
 	VMAXPS x, Z29, x; \
-	VFNMADD231PS t, m, x
+	VFNMADD231PS u, m, x
 
-#define GELU512(x, a, u, t, m, p, h, e, n) \
+#define GELU512(x, a, u, t, m, h, e) \
 	GZA(x, a, u, t, m); \
-	GZP(u, p); \
+	GZP(u, t); \
 	GZH(a, h, e); \
-	GZR(p, h, e, n); \
-	GZE(h, t); \
-	GZF(x, t, n, m)
+	GZR(t, h, e, a); \
+	GZE(h, u); \
+	GZF(x, u, a, m)
 
-// GELU512X2 interleaves two vectors, stage by stage, so that their
-// dependency chains overlap.
-#define GELU512X2 \
+// GELU512X4 interleaves four vectors (Z0, Z7, Z14, Z21), stage by stage,
+// so that their dependency chains overlap.
+#define GELU512X4 \
 	GZA(Z0, Z1, Z2, Z3, Z4); \
-	GZA(Z9, Z10, Z11, Z12, Z13); \
-	GZH(Z1, Z6, Z7); \
-	GZH(Z10, Z15, Z16); \
-	GZP(Z2, Z5); \
-	GZP(Z11, Z14); \
-	GZR(Z5, Z6, Z7, Z8); \
-	GZR(Z14, Z15, Z16, Z17); \
-	GZE(Z6, Z3); \
-	GZE(Z15, Z12); \
-	GZF(Z0, Z3, Z8, Z4); \
-	GZF(Z9, Z12, Z17, Z13)
+	GZA(Z7, Z8, Z9, Z10, Z11); \
+	GZA(Z14, Z15, Z16, Z17, Z18); \
+	GZA(Z21, Z22, Z23, Z24, Z25); \
+	GZH(Z1, Z5, Z6); \
+	GZH(Z8, Z12, Z13); \
+	GZH(Z15, Z19, Z20); \
+	GZH(Z22, Z26, Z27); \
+	GZP(Z2, Z3); \
+	GZP(Z9, Z10); \
+	GZP(Z16, Z17); \
+	GZP(Z23, Z24); \
+	GZR(Z3, Z5, Z6, Z1); \
+	GZR(Z10, Z12, Z13, Z8); \
+	GZR(Z17, Z19, Z20, Z15); \
+	GZR(Z24, Z26, Z27, Z22); \
+	GZE(Z5, Z2); \
+	GZE(Z12, Z9); \
+	GZE(Z19, Z16); \
+	GZE(Z26, Z23); \
+	GZF(Z0, Z2, Z1, Z4); \
+	GZF(Z7, Z9, Z8, Z11); \
+	GZF(Z14, Z16, Z15, Z18); \
+	GZF(Z21, Z23, Z22, Z25)
 
 // func geluAVX512(dst, x []float32)
 TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX
-	VBROADCASTSS ·vecConsts+1024(SB), Z31
-	VBROADCASTSS ·vecConsts+1088(SB), Z30
 	VXORPS       Z29, Z29, Z29
-	VBROADCASTSS ·vecConsts+1120(SB), Z28
-	VBROADCASTSS ·vecConsts+1152(SB), Z27
-	VBROADCASTSS ·vecConsts+0(SB), Z26
-	VBROADCASTSS ·vecConsts+32(SB), Z24
-	VBROADCASTSS ·vecConsts+64(SB), Z23
-	VBROADCASTSS ·vecConsts+96(SB), Z22
-gelu_loop2:
-	CMPQ CX, $32
+	VBROADCASTSS ·vecConsts+1088(SB), Z30
+	VBROADCASTSS ·vecConsts+0(SB), Z31
+gelu_loop4:
+	CMPQ CX, $64
 	JB   gelu_one
 	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z9
-	GELU512X2
+	VMOVUPS 64(SI), Z7
+	VMOVUPS 128(SI), Z14
+	VMOVUPS 192(SI), Z21
+	GELU512X4
 	VMOVUPS Z0, (DI)
-	VMOVUPS Z9, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JMP  gelu_loop2
+	VMOVUPS Z7, 64(DI)
+	VMOVUPS Z14, 128(DI)
+	VMOVUPS Z21, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  gelu_loop4
 gelu_one:
 	CMPQ CX, $16
 	JB   gelu_tail
 	VMOVUPS (SI), Z0
-	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8)
+	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	SUBQ $16, CX
+	JMP  gelu_one
 gelu_tail:
 	TESTQ CX, CX
 	JZ    gelu_done
 	TAILMASK
 	VMOVUPS.Z (SI), K1, Z0
-	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8)
+	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
 	VMOVUPS Z0, K1, (DI)
 gelu_done:
 	VZEROUPPER
