@@ -163,89 +163,82 @@ silu_done:
 	VZEROUPPER
 	RET
 
-// GELU writes gelu(x) = relu(x) - a Phi(-a), a = min(|x|, 14.5), with
-// Phi(-a) = erfc(a/sqrt2)/2 = v exp(P(w) + ln sqrt2 - a^2/2): v = 1/(2 sqrt2
-// + a) (VRCP14PS and one Newton step), w = 2 sqrt2 v - 0.6 (P is erfc's fit
-// in rows_consts_amd64.go, its e0 shifted by ln sqrt2). a^2 = hh + ee
-// exactly (FMA), and the exponent P - hh/2 - ee/2 is reduced as
-// ((-hh/2 - n ln2hi) + P - n ln2lo) - ee/2 with n = round((P - hh/2) log2e):
-// the first difference is exact, so the big a^2/2 never rounds the
-// argument and the negative side keeps a relative error of a few ulps.
-// exp(r) is a degree-6 Horner polynomial and VSCALEFPS applies 2^n (0 for
-// n far below -149). relu(x) carries NaN through; +-Inf give +Inf and -0.
-// The tail costs one VFNMADD: no select on the sign of x.
+// GELU writes gelu(x) = x Phi(x) as relu(x) - a Phi(-a), a = min(|x|,
+// 14.5) (the tail costs one VFNMADD, no select on the sign of x), with
+// Phi(-a) = erfc(a/sqrt2)/2 = v exp((Q(w) - a^2)/2): v = 1/(1.25 a + c)
+// (VRCP14PS and one Newton step), w = v - v0, Q of degree 9 (see
+// rows_consts_amd64.go). The doubled exponent Q - a^2 is reduced as
+// r = (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo with n = round((Q - a*a)
+// log2(e)/2), both a*a inside an FMA: a^2 (up to 210) is never rounded on
+// its own, only the difference (|.| < 2.5) is, so the negative side keeps
+// its relative accuracy. exp(r/2) is a degree-6 Horner polynomial in r,
+// and VSCALEFPS applies 2^n (0 for n far below -149). relu(x) carries NaN
+// through; +-Inf give +Inf and -0.
 //
-// Register plan: constants Z29 0, Z30 2 sqrt2, Z31 log2(e) (the others are
-// broadcast from ·vecConsts); one vector takes seven registers x, a, u, t,
-// m, h, e (Z0-Z6, Z7-Z13, Z14-Z20, Z21-Z27 for four at a time), x holding
-// the result; a is reused for n, t for P(w), u for exp(r).
+// Register plan: constants Z29 0, Z30 c, Z31 log2(e)/2 (the others are
+// broadcast from ·vecConsts); one vector takes seven registers x, a, u,
+// t, m, h, e (Z0-Z6, Z7-Z13, Z14-Z20, Z21-Z27 for four at a time), x
+// holding the result; t takes Q(w), h n, e r and u exp(r/2).
 
-// GZA: a = min(|x|, 14.5), v = 1/(a + 2 sqrt2) in u (VRCP14PS in t, one
-// Newton step), m = a v, u = w = 2 sqrt2 v - 0.6.
+// GZA: a = min(|x|, 14.5), v = 1/(1.25 a + c) in u (VRCP14PS in t, one
+// Newton step), m = a v, u = w = v - v0.
 #define GZA(x, a, u, t, m) \
 	VRANGEPS.BCST $10, ·vecConsts+1024(SB), x, a; \
-	VADDPS Z30, a, u; \
+	VMOVAPS Z30, u; \
+	VFMADD231PS.BCST ·vecConsts+1760(SB), a, u; \
 	VRCP14PS u, t; \
 	VFNMADD213PS.BCST ·vecConsts+256(SB), t, u; \
 	VFMADD213PS t, t, u; \
 	VMULPS u, a, m; \
-	VFMADD213PS.BCST ·vecConsts+1120(SB), Z30, u
+	VSUBPS.BCST ·vecConsts+1120(SB), u, u
 
-// GZP: t = P(w), degree 10 in w = u.
+// GZP: t = Q(w), w in u.
 #define GZP(u, t) \
-	VBROADCASTSS ·vecConsts+576(SB), t; \
-	VFMADD213PS.BCST ·vecConsts+608(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+640(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+672(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+704(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+736(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+768(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+800(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+832(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+864(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1216(SB), u, t
+	VBROADCASTSS ·vecConsts+1152(SB), t; \
+	VFMADD213PS.BCST ·vecConsts+1184(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1216(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1248(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1280(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1312(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1344(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1376(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1408(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+1440(SB), u, t
 
-// GZH: h = -hh/2 with hh = a*a rounded, e = a*a - hh exactly.
-#define GZH(a, h, e) \
-	VMULPS a, a, h; \
-	VMOVAPS h, e; \
-	VFMSUB231PS a, a, e; \
-	VMULPS.BCST ·vecConsts+1152(SB), h, h
+// GZR: h = n = round((Q - a*a) log2(e)/2), e = r = (fl(-a*a - 2n ln2hi) +
+// Q) - 2n ln2lo, Q in t.
+#define GZR(t, a, h, e) \
+	VMOVAPS t, h; \
+	VFNMADD231PS a, a, h; \
+	VFMADD213PS.BCST ·vecConsts+1504(SB), Z31, h; \
+	VSUBPS.BCST ·vecConsts+1504(SB), h, h; \
+	VMULPS.BCST ·vecConsts+1536(SB), h, e; \
+	VFNMADD231PS a, a, e; \
+	VADDPS t, e, e; \
+	VFMADD231PS.BCST ·vecConsts+1568(SB), h, e
 
-// GZR: n = round((p + h) log2e) in a, h = r = ((h - n ln2hi) + p - n ln2lo)
-// - e/2 with p in t.
-#define GZR(t, h, e, a) \
-	VADDPS h, t, a; \
-	VFMADD213PS.BCST ·vecConsts+1184(SB), Z31, a; \
-	VSUBPS.BCST ·vecConsts+1184(SB), a, a; \
-	VFMADD231PS.BCST ·vecConsts+32(SB), a, h; \
-	VADDPS t, h, h; \
-	VFMADD231PS.BCST ·vecConsts+64(SB), a, h; \
-	VFMADD231PS.BCST ·vecConsts+1152(SB), e, h
+// GZE: u = exp(r/2) / 2^n, r in e.
+#define GZE(e, u) \
+	VBROADCASTSS ·vecConsts+1600(SB), u; \
+	VFMADD213PS.BCST ·vecConsts+1632(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+1664(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+1696(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+1728(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+448(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+256(SB), e, u
 
-// GZE: u = exp(r) / 2^n, r in h.
-#define GZE(h, u) \
-	VBROADCASTSS ·vecConsts+96(SB), u; \
-	VFMADD213PS.BCST ·vecConsts+128(SB), h, u; \
-	VFMADD213PS.BCST ·vecConsts+160(SB), h, u; \
-	VFMADD213PS.BCST ·vecConsts+192(SB), h, u; \
-	VFMADD213PS.BCST ·vecConsts+224(SB), h, u; \
-	VFMADD213PS.BCST ·vecConsts+256(SB), h, u; \
-	VFMADD213PS.BCST ·vecConsts+256(SB), h, u
-
-// GZF: x = relu(x) - m u 2^n, n in a.
-#define GZF(x, u, a, m) \
-	VSCALEFPS a, u, u; \
+// GZF: x = relu(x) - m u 2^n, n in h.
+#define GZF(x, u, h, m) \
+	VSCALEFPS h, u, u; \
 	VMAXPS x, Z29, x; \
 	VFNMADD231PS u, m, x
 
 #define GELU512(x, a, u, t, m, h, e) \
 	GZA(x, a, u, t, m); \
 	GZP(u, t); \
-	GZH(a, h, e); \
-	GZR(t, h, e, a); \
-	GZE(h, u); \
-	GZF(x, u, a, m)
+	GZR(t, a, h, e); \
+	GZE(e, u); \
+	GZF(x, u, h, m)
 
 // GELU512X4 interleaves four vectors (Z0, Z7, Z14, Z21), stage by stage,
 // so that their dependency chains overlap.
@@ -254,26 +247,22 @@ silu_done:
 	GZA(Z7, Z8, Z9, Z10, Z11); \
 	GZA(Z14, Z15, Z16, Z17, Z18); \
 	GZA(Z21, Z22, Z23, Z24, Z25); \
-	GZH(Z1, Z5, Z6); \
-	GZH(Z8, Z12, Z13); \
-	GZH(Z15, Z19, Z20); \
-	GZH(Z22, Z26, Z27); \
 	GZP(Z2, Z3); \
 	GZP(Z9, Z10); \
 	GZP(Z16, Z17); \
 	GZP(Z23, Z24); \
-	GZR(Z3, Z5, Z6, Z1); \
-	GZR(Z10, Z12, Z13, Z8); \
-	GZR(Z17, Z19, Z20, Z15); \
-	GZR(Z24, Z26, Z27, Z22); \
-	GZE(Z5, Z2); \
-	GZE(Z12, Z9); \
-	GZE(Z19, Z16); \
-	GZE(Z26, Z23); \
-	GZF(Z0, Z2, Z1, Z4); \
-	GZF(Z7, Z9, Z8, Z11); \
-	GZF(Z14, Z16, Z15, Z18); \
-	GZF(Z21, Z23, Z22, Z25)
+	GZR(Z3, Z1, Z5, Z6); \
+	GZR(Z10, Z8, Z12, Z13); \
+	GZR(Z17, Z15, Z19, Z20); \
+	GZR(Z24, Z22, Z26, Z27); \
+	GZE(Z6, Z2); \
+	GZE(Z13, Z9); \
+	GZE(Z20, Z16); \
+	GZE(Z27, Z23); \
+	GZF(Z0, Z2, Z5, Z4); \
+	GZF(Z7, Z9, Z12, Z11); \
+	GZF(Z14, Z16, Z19, Z18); \
+	GZF(Z21, Z23, Z26, Z25)
 
 // func geluAVX512(dst, x []float32)
 TEXT ·geluAVX512(SB), NOSPLIT, $0-48
@@ -282,7 +271,7 @@ TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	MOVQ x_len+32(FP), CX
 	VXORPS       Z29, Z29, Z29
 	VBROADCASTSS ·vecConsts+1088(SB), Z30
-	VBROADCASTSS ·vecConsts+0(SB), Z31
+	VBROADCASTSS ·vecConsts+1472(SB), Z31
 gelu_loop4:
 	CMPQ CX, $64
 	JB   gelu_one

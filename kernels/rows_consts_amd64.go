@@ -55,13 +55,30 @@ var vecConsts = [...][8]uint32{
 	splat(0xff7fffff), // 31: -MaxFloat32, the floor of a running maximum
 	splat(0x41680000), // 32: 14.5, the clamp of |x| in GELU (exp(-x^2/2) is 0 there)
 	splat(0x3f19999a), // 33: 0.6, the centre of erfc's P
-	splat(0x403504f3), // 34: 2 sqrt(2): GELU's u = 2 sqrt2 / (2 sqrt2 + |x|)
-	splat(0xbf19999a), // 35: -0.6
-	splat(0xbf000000), // 36: -0.5
-	splat(0x4b400000), // 37: 1.5 * 2^23, rounds to an integer when added
-	splat(0xbe41ba04), // 38: e0 + ln(sqrt 2), P's e0 for GELU's 1/(2 sqrt2 + |x|)
-	splat(0x4b3fff81), // 39: bits(1.5 * 2^23) - 127, the floor of n's bits (AVX2)
-	splat(0xb4c0007f), // 40: 127 - bits(1.5 * 2^23), n's bits to a biased exponent
+	splat(0x4080909b), // 34: c = 4.017652, GELU's v = 1/(1.25 |x| + c)
+	splat(0x3e17f1a0), // 35: v0 = 0.14838266, the centre of GELU's Q
+	splat(0x47b7d138), // 36: GELU Q q9, in powers of w = v - v0
+	splat(0xc64b3e8b), // 37: q8
+	splat(0xc5fa4334), // 38: q7
+	splat(0x44b0dd1d), // 39: q6
+	splat(0x44054fda), // 40: q5
+	splat(0xc2ea29f4), // 41: q4
+	splat(0xc242a645), // 42: q3
+	splat(0x411e259e), // 43: q2
+	splat(0x4143c3be), // 44: q1
+	splat(0x3df71f32), // 45: q0
+	splat(0x3f38aa3b), // 46: log2(e)/2
+	splat(0x4b400000), // 47: 1.5 * 2^23, rounds to an integer when added
+	splat(0xbfb18000), // 48: -2 ln2, high part (exact in 9 bits)
+	splat(0x39de8083), // 49: -2 ln2, low part
+	splat(0x37b43e12), // 50: c6/64, exp(r/2) = 1 + r/2 + sum c_k (r/2)^k
+	splat(0x39891dca), // 51: c5/32
+	splat(0x3b2aadac), // 52: c4/16
+	splat(0x3caaaa47), // 53: c3/8
+	splat(0x3dfffffc), // 54: c2/4
+	splat(0x3fa00000), // 55: 1.25
+	splat(0x4b3fff81), // 56: bits(1.5 * 2^23) - 127, the floor of n's bits (AVX2)
+	splat(0xb4c0007f), // 57: 127 - bits(1.5 * 2^23), n's bits to a biased exponent
 }
 
 // tailMask is read from offset (8-r)*4 by the AVX2 kernels to get a mask
