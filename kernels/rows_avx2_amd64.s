@@ -137,33 +137,28 @@ silu2_done:
 	RET
 
 // GELU2 is GELU512 (rows_avx512_amd64.s) in 8 lanes: gelu(x) = relu(x) -
-// a v exp((Q(w) - a^2)/2), a = min(|x|, 14.5), v = 1/(1.25 a + c) from
-// VRCPPS (12 bits) and a second-order Newton step, w = v - v0, the same reduction of
-// the doubled exponent. 2^n is built in the exponent field from the bits
-// of n + 1.5*2^23 with n clamped to -127 first (the bit pattern of 0), so
-// values under 2^-126 flush to 0: they stay below |result| = 1e-38.
-// A NaN x gives a = 14.5 (VMINPS returns its memory operand) and passes
-// through relu(x).
+// m exp((Q(w) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS
+// (one operation, correctly rounded, and its latency is hidden by the
+// second vector), w = m - m0, the same reduction of the doubled exponent.
+// 2^n is built in the exponent field from the bits of n + 1.5*2^23 with n
+// clamped to -127 first (the bit pattern of 0), so values under 2^-126
+// flush to 0: they stay below |result| = 1e-38. A NaN x gives a = 14.5
+// (VMINPS returns its memory operand) and passes through relu(x).
 //
 // Register plan: constants Y15 0, Y14 log2(e)/2, the others are memory
 // operands; one vector takes seven registers x, a, u, t, m, h, e (Y0-Y6
 // and Y7-Y13 for two at a time), x holding the result; t takes Q(w) and
 // then exp(r/2), h the bits of n + 1.5*2^23 and then 2^n, e n, u r.
 
-// GYA: a = min(|x|, 14.5), v = 1/(1.25 a + c) in u: t = VRCPPS(d),
-// e = 1 - d t, v = t + t (e + e^2) (a second-order step: 12 bits to 24 and
-// more), m = a v, u = w = v - v0.
+// GYA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0; t is not
+// used (it keeps GYA's signature that of GZA).
 #define GYA(x, a, u, t, m) \
 	VANDPS  ·vecConsts+928(SB), x, a; \
 	VMINPS  ·vecConsts+1024(SB), a, a; \
 	VMOVUPS ·vecConsts+1088(SB), u; \
 	VFMADD231PS ·vecConsts+1760(SB), a, u; \
-	VRCPPS  u, t; \
-	VFNMADD213PS ·vecConsts+256(SB), t, u; \
-	VFMADD213PS u, u, u; \
-	VFMADD213PS t, t, u; \
-	VMULPS  u, a, m; \
-	VSUBPS  ·vecConsts+1120(SB), u, u
+	VDIVPS  u, a, m; \
+	VSUBPS  ·vecConsts+1120(SB), m, u
 
 // GYP: t = Q(w), w in u.
 #define GYP(u, t) \

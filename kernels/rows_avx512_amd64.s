@@ -165,9 +165,10 @@ silu_done:
 
 // GELU writes gelu(x) = x Phi(x) as relu(x) - a Phi(-a), a = min(|x|,
 // 14.5) (the tail costs one VFNMADD, no select on the sign of x), with
-// Phi(-a) = erfc(a/sqrt2)/2 = v exp((Q(w) - a^2)/2): v = 1/(1.25 a + c)
-// (VRCP14PS and one Newton step), w = v - v0, Q of degree 9 (see
-// rows_consts_amd64.go). The doubled exponent Q - a^2 is reduced as
+// a Phi(-a) = a erfc(a/sqrt2)/2 = m exp((Q(w) - a^2)/2): m = a v, v =
+// 1/(1.25 a + c) (VRCP14PS and one Newton step), w = m - m0, Q of degree 9
+// (see rows_consts_amd64.go; m is 0 at a = 0, so its rounding does not
+// reach Q there). The doubled exponent Q - a^2 is reduced as
 // r = (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo with n = round((Q - a*a)
 // log2(e)/2), both a*a inside an FMA: a^2 (up to 210) is never rounded on
 // its own, only the difference (|.| < 2.5) is, so the negative side keeps
@@ -181,7 +182,7 @@ silu_done:
 // holding the result; t takes Q(w), h n, e r and u exp(r/2).
 
 // GZA: a = min(|x|, 14.5), v = 1/(1.25 a + c) in u (VRCP14PS in t, one
-// Newton step), m = a v, u = w = v - v0.
+// Newton step), m = a v, u = w = m - m0.
 #define GZA(x, a, u, t, m) \
 	VRANGEPS.BCST $10, ·vecConsts+1024(SB), x, a; \
 	VMOVAPS Z30, u; \
@@ -190,7 +191,7 @@ silu_done:
 	VFNMADD213PS.BCST ·vecConsts+256(SB), t, u; \
 	VFMADD213PS t, t, u; \
 	VMULPS u, a, m; \
-	VSUBPS.BCST ·vecConsts+1120(SB), u, u
+	VSUBPS.BCST ·vecConsts+1120(SB), m, u
 
 // GZP: t = Q(w), w in u.
 #define GZP(u, t) \

@@ -56,17 +56,17 @@ var vecConsts = [...][8]uint32{
 	splat(0x41680000), // 32: 14.5, the clamp of |x| in GELU (exp(-x^2/2) is 0 there)
 	splat(0x3f19999a), // 33: 0.6, the centre of erfc's P
 	splat(0x4080909b), // 34: c = 4.017652, GELU's v = 1/(1.25 |x| + c)
-	splat(0x3e17f1a0), // 35: v0 = 0.14838266, the centre of GELU's Q
-	splat(0x47b7d138), // 36: GELU Q q9, in powers of w = v - v0
-	splat(0xc64b3e8b), // 37: q8
-	splat(0xc5fa4334), // 38: q7
-	splat(0x44b0dd1d), // 39: q6
-	splat(0x44054fda), // 40: q5
-	splat(0xc2ea29f4), // 41: q4
-	splat(0xc242a645), // 42: q3
-	splat(0x411e259e), // 43: q2
-	splat(0x4143c3be), // 44: q1
-	splat(0x3df71f32), // 45: q0
+	splat(0x3ea56ac1), // 35: m0 = 0.32308009, the centre of GELU's Q
+	splat(0xc0248aa0), // 36: GELU Q q9, in powers of w = m - m0, m = |x| v
+	splat(0xbf922ffc), // 37: q8
+	splat(0x4010a3f0), // 38: q7
+	splat(0x3fa445c6), // 39: q6
+	splat(0xbfc6fcfc), // 40: q5
+	splat(0xbf8c6d52), // 41: q4
+	splat(0x3fbb97c5), // 42: q3
+	splat(0x3f74f023), // 43: q2
+	splat(0xc073a171), // 44: q1
+	splat(0x3df71f27), // 45: q0
 	splat(0x3f38aa3b), // 46: log2(e)/2
 	splat(0x4b400000), // 47: 1.5 * 2^23, rounds to an integer when added
 	splat(0xbfb18000), // 48: -2 ln2, high part (exact in 9 bits)
