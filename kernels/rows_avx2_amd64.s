@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_gelu_amd64.h"
 
 // Row kernels for AVX2 + FMA. Every kernel walks its row 8 values (one Y
 // register) at a time and finishes a tail of r < 8 values with VMASKMOVPS
@@ -137,75 +138,73 @@ silu2_done:
 	RET
 
 // GELU2 is GELU512 (rows_avx512_amd64.s) in 8 lanes: gelu(x) = relu(x) -
-// m exp((Q(w) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS
-// (one operation, correctly rounded, and its latency is hidden by the
-// second vector), w = m - m0, the same reduction of the doubled exponent.
-// 2^n is built in the exponent field from the bits of n + 1.5*2^23 with n
-// clamped to -127 first (the bit pattern of 0), so values under 2^-126
-// flush to 0: they stay below |result| = 1e-38. A NaN x gives a = 14.5
-// (VMINPS returns its memory operand) and passes through relu(x).
+// m exp((Q(w) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS,
+// w = m - m0, the same reduction of the doubled exponent. 2^n is built in
+// the exponent field from the bits of n + 1.5*2^23 with n clamped to -127
+// first (the bit pattern of 0), so values under 2^-126 flush to 0: they
+// stay below |result| = 1e-38. A NaN x gives a = 14.5 (VMINPS returns its
+// memory operand) and passes through relu(x).
 //
 // Register plan: constants Y15 0, Y14 log2(e)/2, the others are memory
-// operands; one vector takes seven registers x, a, u, t, m, h, e (Y0-Y6
-// and Y7-Y13 for two at a time), x holding the result; t takes Q(w) and
-// then exp(r/2), h the bits of n + 1.5*2^23 and then 2^n, e n, u r.
+// operands (offsets in rows_gelu_amd64.h); one vector takes seven
+// registers x, a, u, t, m, h, e (Y0-Y6 and Y7-Y13 for two at a time), x
+// holding the result; t takes Q(w) and then exp(r/2), h the bits of
+// n + 1.5*2^23 and then 2^n, e n, u the divisor, w and then r.
 
-// GYA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0; t is not
-// used (it keeps GYA's signature that of GZA).
-#define GYA(x, a, u, t, m) \
-	VANDPS  ·vecConsts+928(SB), x, a; \
-	VMINPS  ·vecConsts+1024(SB), a, a; \
-	VMOVUPS ·vecConsts+1088(SB), u; \
-	VFMADD231PS ·vecConsts+1760(SB), a, u; \
+// GYA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0.
+#define GYA(x, a, u, m) \
+	VANDPS  ·vecConsts+G_ABS(SB), x, a; \
+	VMINPS  ·vecConsts+G_CLAMP(SB), a, a; \
+	VMOVUPS ·vecConsts+G_C(SB), u; \
+	VFMADD231PS ·vecConsts+G_S(SB), a, u; \
 	VDIVPS  u, a, m; \
-	VSUBPS  ·vecConsts+1120(SB), m, u
+	VSUBPS  ·vecConsts+G_M0(SB), m, u
 
 // GYP: t = Q(w), w in u.
 #define GYP(u, t) \
-	VMOVUPS ·vecConsts+1152(SB), t; \
-	VFMADD213PS ·vecConsts+1184(SB), u, t; \
-	VFMADD213PS ·vecConsts+1216(SB), u, t; \
-	VFMADD213PS ·vecConsts+1248(SB), u, t; \
-	VFMADD213PS ·vecConsts+1280(SB), u, t; \
-	VFMADD213PS ·vecConsts+1312(SB), u, t; \
-	VFMADD213PS ·vecConsts+1344(SB), u, t; \
-	VFMADD213PS ·vecConsts+1376(SB), u, t; \
-	VFMADD213PS ·vecConsts+1408(SB), u, t; \
-	VFMADD213PS ·vecConsts+1440(SB), u, t
+	VMOVUPS ·vecConsts+G_Q8(SB), t; \
+	VFMADD213PS ·vecConsts+G_Q7(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q6(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q5(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q4(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q3(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q2(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q1(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_Q0(SB), u, t
 
 // GYR: h = round((Q - a*a) log2(e)/2) + 1.5*2^23, e = n, u = r =
 // (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo, Q in t.
 #define GYR(t, a, u, h, e) \
 	VMOVAPS t, h; \
 	VFNMADD231PS a, a, h; \
-	VFMADD213PS ·vecConsts+1504(SB), Y14, h; \
-	VSUBPS  ·vecConsts+1504(SB), h, e; \
-	VMULPS  ·vecConsts+1536(SB), e, u; \
+	VFMADD213PS ·vecConsts+G_RND(SB), Y14, h; \
+	VSUBPS  ·vecConsts+G_RND(SB), h, e; \
+	VMULPS  ·vecConsts+G_LN2HI(SB), e, u; \
 	VFNMADD231PS a, a, u; \
 	VADDPS  t, u, u; \
-	VFMADD231PS ·vecConsts+1568(SB), e, u
+	VFMADD231PS ·vecConsts+G_LN2LO(SB), e, u
 
 // GYE: t = exp(r/2) / 2^n, r in u.
 #define GYE(u, t) \
-	VMOVUPS ·vecConsts+1600(SB), t; \
-	VFMADD213PS ·vecConsts+1632(SB), u, t; \
-	VFMADD213PS ·vecConsts+1664(SB), u, t; \
-	VFMADD213PS ·vecConsts+1696(SB), u, t; \
-	VFMADD213PS ·vecConsts+1728(SB), u, t; \
-	VFMADD213PS ·vecConsts+448(SB), u, t; \
-	VFMADD213PS ·vecConsts+256(SB), u, t
+	VMOVUPS ·vecConsts+G_E6(SB), t; \
+	VFMADD213PS ·vecConsts+G_E5(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_E4(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_E3(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_E2(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_HALF(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_ONE(SB), u, t
 
 // GYF: x = relu(x) - m t 2^n, 2^n from the bits in h (n >= -127).
 #define GYF(x, t, h, m) \
-	VPMAXSD ·vecConsts+1792(SB), h, h; \
-	VPADDD  ·vecConsts+1824(SB), h, h; \
+	VPMAXSD ·vecConsts+G_NMIN(SB), h, h; \
+	VPADDD  ·vecConsts+G_BIAS(SB), h, h; \
 	VPSLLD  $23, h, h; \
 	VMULPS  h, t, t; \
 	VMAXPS  x, Y15, x; \
 	VFNMADD231PS t, m, x
 
 #define GELU2(x, a, u, t, m, h, e) \
-	GYA(x, a, u, t, m); \
+	GYA(x, a, u, m); \
 	GYP(u, t); \
 	GYR(t, a, u, h, e); \
 	GYE(u, t); \
@@ -213,8 +212,8 @@ silu2_done:
 
 // GELU2X2 interleaves two vectors (Y0, Y7), stage by stage.
 #define GELU2X2 \
-	GYA(Y0, Y1, Y2, Y3, Y4); \
-	GYA(Y7, Y8, Y9, Y10, Y11); \
+	GYA(Y0, Y1, Y2, Y4); \
+	GYA(Y7, Y8, Y9, Y11); \
 	GYP(Y2, Y3); \
 	GYP(Y9, Y10); \
 	GYR(Y3, Y1, Y2, Y5, Y6); \
@@ -230,7 +229,7 @@ TEXT ·geluAVX2(SB), NOSPLIT, $0-48
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX
 	VXORPS  Y15, Y15, Y15
-	VMOVUPS ·vecConsts+1472(SB), Y14
+	VMOVUPS ·vecConsts+G_LOG2E(SB), Y14
 gelu2_loop2:
 	CMPQ CX, $16
 	JB   gelu2_one

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_gelu_amd64.h"
 
 // Row kernels for AVX-512 (F, DQ). Every kernel walks its row 16 values
 // (one Z register) at a time and finishes a tail of r < 16 values with the
@@ -165,68 +166,65 @@ silu_done:
 
 // GELU writes gelu(x) = x Phi(x) as relu(x) - a Phi(-a), a = min(|x|,
 // 14.5) (the tail costs one VFNMADD, no select on the sign of x), with
-// a Phi(-a) = a erfc(a/sqrt2)/2 = m exp((Q(w) - a^2)/2): m = a v, v =
-// 1/(1.25 a + c) (VRCP14PS and one Newton step), w = m - m0, Q of degree 9
-// (see rows_consts_amd64.go; m is 0 at a = 0, so its rounding does not
-// reach Q there). The doubled exponent Q - a^2 is reduced as
-// r = (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo with n = round((Q - a*a)
-// log2(e)/2), both a*a inside an FMA: a^2 (up to 210) is never rounded on
-// its own, only the difference (|.| < 2.5) is, so the negative side keeps
-// its relative accuracy. exp(r/2) is a degree-6 Horner polynomial in r,
-// and VSCALEFPS applies 2^n (0 for n far below -149). relu(x) carries NaN
-// through; +-Inf give +Inf and -0.
+// a Phi(-a) = a erfc(a/sqrt2)/2 = m exp((Q(w) - a^2)/2): m = a/(1.25 a + c)
+// (one VDIVPS, correctly rounded; its latency overlaps the other vectors
+// and its throughput is below the loop's), w = m - m0, Q of degree 8 (see
+// rows_consts_amd64.go; m is 0 at a = 0, so its rounding hardly moves Q).
+// The doubled exponent Q - a^2 is reduced as r = (fl(-a*a - 2n ln2hi) + Q)
+// - 2n ln2lo with n = round((Q - a*a) log2(e)/2), both a*a inside an FMA:
+// a^2 (up to 210) is never rounded on its own, only the difference
+// (|.| < 2.1) is, so the negative side keeps its relative accuracy.
+// exp(r/2) is a degree-6 Horner polynomial in r, and VSCALEFPS applies 2^n
+// (0 for n far below -149). relu(x) carries NaN through; +-Inf give +Inf
+// and -0. 28 operations per 16 values.
 //
 // Register plan: constants Z29 0, Z30 c, Z31 log2(e)/2 (the others are
-// broadcast from ·vecConsts); one vector takes seven registers x, a, u,
-// t, m, h, e (Z0-Z6, Z7-Z13, Z14-Z20, Z21-Z27 for four at a time), x
-// holding the result; t takes Q(w), h n, e r and u exp(r/2).
+// broadcast from ·vecConsts, offsets in rows_gelu_amd64.h); one vector
+// takes seven registers x, a, u, t, m, h, e (Z0-Z6, Z7-Z13, Z14-Z20,
+// Z21-Z27 for four at a time), x holding the result; u takes the divisor
+// and then w, t Q(w), h n, e r, u again exp(r/2).
 
-// GZA: a = min(|x|, 14.5), v = 1/(1.25 a + c) in u (VRCP14PS in t, one
-// Newton step), m = a v, u = w = m - m0.
-#define GZA(x, a, u, t, m) \
-	VRANGEPS.BCST $10, ·vecConsts+1024(SB), x, a; \
+// GZA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0.
+#define GZA(x, a, u, m) \
+	VRANGEPS.BCST $10, ·vecConsts+G_CLAMP(SB), x, a; \
 	VMOVAPS Z30, u; \
-	VFMADD231PS.BCST ·vecConsts+1760(SB), a, u; \
-	VRCP14PS u, t; \
-	VFNMADD213PS.BCST ·vecConsts+256(SB), t, u; \
-	VFMADD213PS t, t, u; \
-	VMULPS u, a, m; \
-	VSUBPS.BCST ·vecConsts+1120(SB), m, u
+	VFMADD231PS.BCST ·vecConsts+G_S(SB), a, u; \
+	VDIVPS u, a, m; \
+	VSUBPS.BCST ·vecConsts+G_M0(SB), m, u
 
 // GZP: t = Q(w), w in u.
 #define GZP(u, t) \
-	VBROADCASTSS ·vecConsts+1152(SB), t; \
-	VFMADD213PS.BCST ·vecConsts+1184(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1216(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1248(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1280(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1312(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1344(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1376(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1408(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+1440(SB), u, t
+	VBROADCASTSS ·vecConsts+G_Q8(SB), t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q7(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q6(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q5(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q4(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q3(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q2(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q1(SB), u, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q0(SB), u, t
 
 // GZR: h = n = round((Q - a*a) log2(e)/2), e = r = (fl(-a*a - 2n ln2hi) +
 // Q) - 2n ln2lo, Q in t.
 #define GZR(t, a, h, e) \
 	VMOVAPS t, h; \
 	VFNMADD231PS a, a, h; \
-	VFMADD213PS.BCST ·vecConsts+1504(SB), Z31, h; \
-	VSUBPS.BCST ·vecConsts+1504(SB), h, h; \
-	VMULPS.BCST ·vecConsts+1536(SB), h, e; \
+	VFMADD213PS.BCST ·vecConsts+G_RND(SB), Z31, h; \
+	VSUBPS.BCST ·vecConsts+G_RND(SB), h, h; \
+	VMULPS.BCST ·vecConsts+G_LN2HI(SB), h, e; \
 	VFNMADD231PS a, a, e; \
 	VADDPS t, e, e; \
-	VFMADD231PS.BCST ·vecConsts+1568(SB), h, e
+	VFMADD231PS.BCST ·vecConsts+G_LN2LO(SB), h, e
 
 // GZE: u = exp(r/2) / 2^n, r in e.
 #define GZE(e, u) \
-	VBROADCASTSS ·vecConsts+1600(SB), u; \
-	VFMADD213PS.BCST ·vecConsts+1632(SB), e, u; \
-	VFMADD213PS.BCST ·vecConsts+1664(SB), e, u; \
-	VFMADD213PS.BCST ·vecConsts+1696(SB), e, u; \
-	VFMADD213PS.BCST ·vecConsts+1728(SB), e, u; \
-	VFMADD213PS.BCST ·vecConsts+448(SB), e, u; \
-	VFMADD213PS.BCST ·vecConsts+256(SB), e, u
+	VBROADCASTSS ·vecConsts+G_E6(SB), u; \
+	VFMADD213PS.BCST ·vecConsts+G_E5(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_E4(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_E3(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_E2(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_HALF(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_ONE(SB), e, u
 
 // GZF: x = relu(x) - m u 2^n, n in h.
 #define GZF(x, u, h, m) \
@@ -235,7 +233,7 @@ silu_done:
 	VFNMADD231PS u, m, x
 
 #define GELU512(x, a, u, t, m, h, e) \
-	GZA(x, a, u, t, m); \
+	GZA(x, a, u, m); \
 	GZP(u, t); \
 	GZR(t, a, h, e); \
 	GZE(e, u); \
@@ -244,10 +242,10 @@ silu_done:
 // GELU512X4 interleaves four vectors (Z0, Z7, Z14, Z21), stage by stage,
 // so that their dependency chains overlap.
 #define GELU512X4 \
-	GZA(Z0, Z1, Z2, Z3, Z4); \
-	GZA(Z7, Z8, Z9, Z10, Z11); \
-	GZA(Z14, Z15, Z16, Z17, Z18); \
-	GZA(Z21, Z22, Z23, Z24, Z25); \
+	GZA(Z0, Z1, Z2, Z4); \
+	GZA(Z7, Z8, Z9, Z11); \
+	GZA(Z14, Z15, Z16, Z18); \
+	GZA(Z21, Z22, Z23, Z25); \
 	GZP(Z2, Z3); \
 	GZP(Z9, Z10); \
 	GZP(Z16, Z17); \
@@ -271,8 +269,8 @@ TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX
 	VXORPS       Z29, Z29, Z29
-	VBROADCASTSS ·vecConsts+1088(SB), Z30
-	VBROADCASTSS ·vecConsts+1472(SB), Z31
+	VBROADCASTSS ·vecConsts+G_C(SB), Z30
+	VBROADCASTSS ·vecConsts+G_LOG2E(SB), Z31
 gelu_loop4:
 	CMPQ CX, $64
 	JB   gelu_one

@@ -55,30 +55,29 @@ var vecConsts = [...][8]uint32{
 	splat(0xff7fffff), // 31: -MaxFloat32, the floor of a running maximum
 	splat(0x41680000), // 32: 14.5, the clamp of |x| in GELU (exp(-x^2/2) is 0 there)
 	splat(0x3f19999a), // 33: 0.6, the centre of erfc's P
-	splat(0x4080909b), // 34: c = 4.017652, GELU's v = 1/(1.25 |x| + c)
-	splat(0x3ea56ac1), // 35: m0 = 0.32308009, the centre of GELU's Q
-	splat(0xc0248aa0), // 36: GELU Q q9, in powers of w = m - m0, m = |x| v
-	splat(0xbf922ffc), // 37: q8
-	splat(0x4010a3f0), // 38: q7
-	splat(0x3fa445c6), // 39: q6
-	splat(0xbfc6fcfc), // 40: q5
-	splat(0xbf8c6d52), // 41: q4
-	splat(0x3fbb97c5), // 42: q3
-	splat(0x3f74f023), // 43: q2
-	splat(0xc073a171), // 44: q1
-	splat(0x3df71f27), // 45: q0
-	splat(0x3f38aa3b), // 46: log2(e)/2
-	splat(0x4b400000), // 47: 1.5 * 2^23, rounds to an integer when added
-	splat(0xbfb18000), // 48: -2 ln2, high part (exact in 9 bits)
-	splat(0x39de8083), // 49: -2 ln2, low part
-	splat(0x37b43e12), // 50: c6/64, exp(r/2) = 1 + r/2 + sum c_k (r/2)^k
-	splat(0x39891dca), // 51: c5/32
-	splat(0x3b2aadac), // 52: c4/16
-	splat(0x3caaaa47), // 53: c3/8
-	splat(0x3dfffffc), // 54: c2/4
-	splat(0x3fa00000), // 55: 1.25
-	splat(0x4b3fff81), // 56: bits(1.5 * 2^23) - 127, the floor of n's bits (AVX2)
-	splat(0xb4c0007f), // 57: 127 - bits(1.5 * 2^23), n's bits to a biased exponent
+	splat(0x404a07cf), // 34: c = 3.1567266, GELU's m = |x|/(1.25 |x| + c)
+	splat(0x3eac86bd), // 35: m0 = 0.33696547, the centre of GELU's Q
+	splat(0x400ef0e2), // 36: GELU Q q8, in powers of w = m - m0
+	splat(0x3f80472a), // 37: q7
+	splat(0xbfc9a961), // 38: q6
+	splat(0xbfb3d4fe), // 39: q5
+	splat(0x3f1f72ae), // 40: q4
+	splat(0x3fbe9bb0), // 41: q3
+	splat(0xbe86e542), // 42: q2
+	splat(0xc0450c84), // 43: q1
+	splat(0xbd4ad0a8), // 44: q0
+	splat(0x3f38aa3b), // 45: log2(e)/2
+	splat(0x4b400000), // 46: 1.5 * 2^23, rounds to an integer when added
+	splat(0xbfb18000), // 47: -2 ln2, high part (exact in 9 bits)
+	splat(0x39de8083), // 48: -2 ln2, low part
+	splat(0x37b43e12), // 49: c6/64: exp(r/2) = 1 + r/2 + sum c_k (r/2)^k
+	splat(0x39891dca), // 50: c5/32
+	splat(0x3b2aadac), // 51: c4/16
+	splat(0x3caaaa47), // 52: c3/8
+	splat(0x3dfffffc), // 53: c2/4
+	splat(0x3fa00000), // 54: 1.25
+	splat(0x4b3fff81), // 55: bits(1.5 * 2^23) - 127, the floor of n's bits (AVX2)
+	splat(0xb4c0007f), // 56: 127 - bits(1.5 * 2^23), n's bits to a biased exponent
 }
 
 // tailMask is read from offset (8-r)*4 by the AVX2 kernels to get a mask
