@@ -139,17 +139,17 @@ silu2_done:
 
 // GELU2 is GELU512 (rows_avx512_amd64.s) in 8 lanes: gelu(x) = relu(x) -
 // m exp((Q(w) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS,
-// w = m - m0, the same reduction of the doubled exponent. 2^n is built in
-// the exponent field from the bits of n + 1.5*2^23 with n clamped to -127
-// first (the bit pattern of 0), so values under 2^-126 flush to 0: they
-// stay below |result| = 1e-38. A NaN x gives a = 14.5 (VMINPS returns its
+// w = m - m0, the same reduction of the doubled exponent. 2^n is the bits
+// of n + 1.5*2^23 + 127 shifted left by 23 (the low 9 bits are n + 127),
+// with n clamped to -127 first (the bit pattern of 0), so values under
+// 2^-126 flush to 0: they stay below |result| = 1e-38. A NaN x gives a = 14.5 (VMINPS returns its
 // memory operand) and passes through relu(x).
 //
 // Register plan: constants Y15 0, Y14 log2(e)/2, the others are memory
 // operands (offsets in rows_gelu_amd64.h); one vector takes seven
 // registers x, a, u, t, m, h, e (Y0-Y6 and Y7-Y13 for two at a time), x
 // holding the result; t takes Q(w) and then exp(r/2), h the bits of
-// n + 1.5*2^23 and then 2^n, e n, u the divisor, w and then r.
+// n + 1.5*2^23 + 127 and then 2^n, e n, u the divisor, w and then r.
 
 // GYA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0.
 #define GYA(x, a, u, m) \
@@ -172,7 +172,7 @@ silu2_done:
 	VFMADD213PS ·vecConsts+G_Q1(SB), u, t; \
 	VFMADD213PS ·vecConsts+G_Q0(SB), u, t
 
-// GYR: h = round((Q - a*a) log2(e)/2) + 1.5*2^23, e = n, u = r =
+// GYR: h = round((Q - a*a) log2(e)/2) + 1.5*2^23 + 127, e = n, u = r =
 // (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo, Q in t.
 #define GYR(t, a, u, h, e) \
 	VMOVAPS t, h; \
@@ -197,7 +197,6 @@ silu2_done:
 // GYF: x = relu(x) - m t 2^n, 2^n from the bits in h (n >= -127).
 #define GYF(x, t, h, m) \
 	VPMAXSD ·vecConsts+G_NMIN(SB), h, h; \
-	VPADDD  ·vecConsts+G_BIAS(SB), h, h; \
 	VPSLLD  $23, h, h; \
 	VMULPS  h, t, t; \
 	VMAXPS  x, Y15, x; \

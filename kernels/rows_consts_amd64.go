@@ -67,7 +67,7 @@ var vecConsts = [...][8]uint32{
 	splat(0xc0450c84), // 43: q1
 	splat(0xbd4ad0a8), // 44: q0
 	splat(0x3f38aa3b), // 45: log2(e)/2
-	splat(0x4b400000), // 46: 1.5 * 2^23, rounds to an integer when added
+	splat(0x4b40007f), // 46: 1.5 * 2^23 + 127: adding it rounds to an integer n, and its bits shifted left by 23 are those of 2^n
 	splat(0xbfb18000), // 47: -2 ln2, high part (exact in 9 bits)
 	splat(0x39de8083), // 48: -2 ln2, low part
 	splat(0x37b43e12), // 49: c6/64: exp(r/2) = 1 + r/2 + sum c_k (r/2)^k
@@ -76,8 +76,7 @@ var vecConsts = [...][8]uint32{
 	splat(0x3caaaa47), // 52: c3/8
 	splat(0x3dfffffc), // 53: c2/4
 	splat(0x3fa00000), // 54: 1.25
-	splat(0x4b3fff81), // 55: bits(1.5 * 2^23) - 127, the floor of n's bits (AVX2)
-	splat(0xb4c0007f), // 56: 127 - bits(1.5 * 2^23), n's bits to a biased exponent
+	splat(0x4b400000), // 55: bits(1.5 * 2^23 + 127) - 127, the floor of n's bits (AVX2)
 }
 
 // tailMask is read from offset (8-r)*4 by the AVX2 kernels to get a mask

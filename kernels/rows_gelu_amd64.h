@@ -17,7 +17,7 @@
 #define G_Q1 1376
 #define G_Q0 1408
 #define G_LOG2E 1440 // log2(e)/2
-#define G_RND 1472 // 1.5 * 2^23
+#define G_RND 1472 // 1.5 * 2^23 + 127
 #define G_LN2HI 1504 // -2 ln2, high part
 #define G_LN2LO 1536 // -2 ln2, low part
 #define G_E6 1568 // exp(r/2): c6/64 ... c2/4, then G_HALF, G_ONE
@@ -26,5 +26,4 @@
 #define G_E3 1664
 #define G_E2 1696
 #define G_S 1728 // 1.25
-#define G_NMIN 1760 // bits(1.5 * 2^23) - 127
-#define G_BIAS 1792 // 127 - bits(1.5 * 2^23)
+#define G_NMIN 1760 // bits(1.5 * 2^23 + 127) - 127
