@@ -138,39 +138,38 @@ silu2_done:
 	RET
 
 // GELU2 is GELU512 (rows_avx512_amd64.s) in 8 lanes: gelu(x) = relu(x) -
-// m exp((Q(w) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS,
-// w = m - m0, the same reduction of the doubled exponent. 2^n is the bits
-// of n + 1.5*2^23 + 127 shifted left by 23 (the low 9 bits are n + 127),
-// with n clamped to -127 first (the bit pattern of 0), so values under
-// 2^-126 flush to 0: they stay below |result| = 1e-38. A NaN x gives a = 14.5 (VMINPS returns its
-// memory operand) and passes through relu(x).
+// m exp((Q(m) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS,
+// the same reduction of the doubled exponent. 2^n is the bits of n +
+// 1.5*2^23 + 127 shifted left by 23 (the low 9 bits are n + 127), with n
+// clamped to -127 first (the bit pattern of 0), so values under 2^-126
+// flush to 0: they stay below |result| = 1e-38. A NaN x gives a = 14.5
+// (VMINPS returns its memory operand) and passes through relu(x).
 //
 // Register plan: constants Y15 0, Y14 log2(e)/2, the others are memory
 // operands (offsets in rows_gelu_amd64.h); one vector takes seven
 // registers x, a, u, t, m, h, e (Y0-Y6 and Y7-Y13 for two at a time), x
-// holding the result; t takes Q(w) and then exp(r/2), h the bits of
-// n + 1.5*2^23 + 127 and then 2^n, e n, u the divisor, w and then r.
+// holding the result; t takes Q(m) and then exp(r/2), h the bits of
+// n + 1.5*2^23 + 127 and then 2^n, e n, u the divisor and then r.
 
-// GYA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0.
+// GYA: a = min(|x|, 14.5), m = a/(1.25 a + c).
 #define GYA(x, a, u, m) \
 	VANDPS  ·vecConsts+G_ABS(SB), x, a; \
 	VMINPS  ·vecConsts+G_CLAMP(SB), a, a; \
 	VMOVUPS ·vecConsts+G_C(SB), u; \
 	VFMADD231PS ·vecConsts+G_S(SB), a, u; \
-	VDIVPS  u, a, m; \
-	VSUBPS  ·vecConsts+G_M0(SB), m, u
+	VDIVPS  u, a, m
 
-// GYP: t = Q(w), w in u.
-#define GYP(u, t) \
+// GYP: t = Q(m).
+#define GYP(m, t) \
 	VMOVUPS ·vecConsts+G_Q8(SB), t; \
-	VFMADD213PS ·vecConsts+G_Q7(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q6(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q5(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q4(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q3(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q2(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q1(SB), u, t; \
-	VFMADD213PS ·vecConsts+G_Q0(SB), u, t
+	VFMADD213PS ·vecConsts+G_Q7(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q6(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q5(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q4(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q3(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q2(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q1(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q0(SB), m, t
 
 // GYR: h = round((Q - a*a) log2(e)/2) + 1.5*2^23 + 127, e = n, u = r =
 // (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo, Q in t.
@@ -204,7 +203,7 @@ silu2_done:
 
 #define GELU2(x, a, u, t, m, h, e) \
 	GYA(x, a, u, m); \
-	GYP(u, t); \
+	GYP(m, t); \
 	GYR(t, a, u, h, e); \
 	GYE(u, t); \
 	GYF(x, t, h, m)
@@ -213,8 +212,8 @@ silu2_done:
 #define GELU2X2 \
 	GYA(Y0, Y1, Y2, Y4); \
 	GYA(Y7, Y8, Y9, Y11); \
-	GYP(Y2, Y3); \
-	GYP(Y9, Y10); \
+	GYP(Y4, Y3); \
+	GYP(Y11, Y10); \
 	GYR(Y3, Y1, Y2, Y5, Y6); \
 	GYR(Y10, Y8, Y9, Y12, Y13); \
 	GYE(Y2, Y3); \

@@ -166,43 +166,42 @@ silu_done:
 
 // GELU writes gelu(x) = x Phi(x) as relu(x) - a Phi(-a), a = min(|x|,
 // 14.5) (the tail costs one VFNMADD, no select on the sign of x), with
-// a Phi(-a) = a erfc(a/sqrt2)/2 = m exp((Q(w) - a^2)/2): m = a/(1.25 a + c)
-// (one VDIVPS, correctly rounded; its latency overlaps the other vectors
-// and its throughput is below the loop's), w = m - m0, Q of degree 8 (see
-// rows_consts_amd64.go; m is 0 at a = 0, so its rounding hardly moves Q).
-// The doubled exponent Q - a^2 is reduced as r = (fl(-a*a - 2n ln2hi) + Q)
-// - 2n ln2lo with n = round((Q - a*a) log2(e)/2), both a*a inside an FMA:
-// a^2 (up to 210) is never rounded on its own, only the difference
-// (|.| < 2.1) is, so the negative side keeps its relative accuracy.
-// exp(r/2) is a degree-6 Horner polynomial in r, and VSCALEFPS applies 2^n
-// (0 for n far below -149). relu(x) carries NaN through; +-Inf give +Inf
-// and -0. 28 operations per 16 values.
+// a Phi(-a) = a erfc(a/sqrt2)/2 = m exp((Q(m) - a^2)/2): m = a/(1.25 a + c)
+// in [0, 0.8) (one VDIVPS, correctly rounded; its latency overlaps the
+// other vectors and its throughput is below the loop's), Q of degree 8 in
+// powers of m (see rows_consts_amd64.go). The doubled exponent Q - a^2 is
+// reduced as r = (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo with n = round((Q -
+// a*a) log2(e)/2), both a*a inside an FMA: a^2 (up to 210) is never
+// rounded on its own, only the difference (|.| < 2.1) is, so the negative
+// side keeps its relative accuracy. exp(r/2) is a degree-6 Horner
+// polynomial in r, and VSCALEFPS applies 2^n (0 for n far below -149).
+// relu(x) carries NaN through; +-Inf give +Inf and 0. 27 operations per
+// 16 values.
 //
 // Register plan: constants Z29 0, Z30 c, Z31 log2(e)/2 (the others are
 // broadcast from ·vecConsts, offsets in rows_gelu_amd64.h); one vector
 // takes seven registers x, a, u, t, m, h, e (Z0-Z6, Z7-Z13, Z14-Z20,
 // Z21-Z27 for four at a time), x holding the result; u takes the divisor
-// and then w, t Q(w), h n, e r, u again exp(r/2).
+// and then exp(r/2), t Q(m), h n, e r.
 
-// GZA: a = min(|x|, 14.5), m = a/(1.25 a + c), u = w = m - m0.
+// GZA: a = min(|x|, 14.5), m = a/(1.25 a + c).
 #define GZA(x, a, u, m) \
 	VRANGEPS.BCST $10, ·vecConsts+G_CLAMP(SB), x, a; \
 	VMOVAPS Z30, u; \
 	VFMADD231PS.BCST ·vecConsts+G_S(SB), a, u; \
-	VDIVPS u, a, m; \
-	VSUBPS.BCST ·vecConsts+G_M0(SB), m, u
+	VDIVPS u, a, m
 
-// GZP: t = Q(w), w in u.
-#define GZP(u, t) \
+// GZP: t = Q(m).
+#define GZP(m, t) \
 	VBROADCASTSS ·vecConsts+G_Q8(SB), t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q7(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q6(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q5(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q4(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q3(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q2(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q1(SB), u, t; \
-	VFMADD213PS.BCST ·vecConsts+G_Q0(SB), u, t
+	VFMADD213PS.BCST ·vecConsts+G_Q7(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q6(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q5(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q4(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q3(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q2(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q1(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q0(SB), m, t
 
 // GZR: h = n = round((Q - a*a) log2(e)/2), e = r = (fl(-a*a - 2n ln2hi) +
 // Q) - 2n ln2lo, Q in t.
@@ -234,7 +233,7 @@ silu_done:
 
 #define GELU512(x, a, u, t, m, h, e) \
 	GZA(x, a, u, m); \
-	GZP(u, t); \
+	GZP(m, t); \
 	GZR(t, a, h, e); \
 	GZE(e, u); \
 	GZF(x, u, h, m)
@@ -246,10 +245,10 @@ silu_done:
 	GZA(Z7, Z8, Z9, Z11); \
 	GZA(Z14, Z15, Z16, Z18); \
 	GZA(Z21, Z22, Z23, Z25); \
-	GZP(Z2, Z3); \
-	GZP(Z9, Z10); \
-	GZP(Z16, Z17); \
-	GZP(Z23, Z24); \
+	GZP(Z4, Z3); \
+	GZP(Z11, Z10); \
+	GZP(Z18, Z17); \
+	GZP(Z25, Z24); \
 	GZR(Z3, Z1, Z5, Z6); \
 	GZR(Z10, Z8, Z12, Z13); \
 	GZR(Z17, Z15, Z19, Z20); \
