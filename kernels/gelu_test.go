@@ -77,7 +77,7 @@ func TestGELUSpecial(t *testing.T) {
 // TestGELUSweep checks gelu on a dense sweep of [-15, 15], which covers the
 // erfc fit's whole range and the underflow below -13, and logs the
 // largest relative error in ulps (go test -v -run GELUSweep); a sweep of
-// 2^23 points gave 2.12 at avx2 and avx512.
+// 2^23 points gave 2.12 at avx2, avx512 and neon (qemu).
 func TestGELUSweep(t *testing.T) {
 	n := 1 << 20
 	if testing.Short() {
