@@ -20,7 +20,8 @@ package kernels
 // the classic erfc(t) ~ u exp(P(u) - t^2), u = 1/(1 + t/2), with c chosen
 // for the fit), a polynomial of degree 8 fitted (Lawson's iteratively
 // reweighted least squares, float64) on a in [0, 13.5] to an absolute error
-// of 6.9e-8 in Q/2, and c = sqrt2/0.56/0.8. exp(r/2) for the doubled
+// of 6.9e-8 in Q/2, and c = sqrt2/0.56/0.8 (tools/gelu_fit.py prints these
+// rows). exp(r/2) for the doubled
 // exponent r takes the exp's coefficients scaled by 2^-k. A dense sweep of
 // [-15, 15] stays within 2.2 ulps of float64 erfc at avx2 and avx512.
 var vecConsts = [...][8]uint32{
