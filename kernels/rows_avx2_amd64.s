@@ -183,7 +183,7 @@ silu2_done:
 	VADDPS  t, u, u; \
 	VFMADD231PS ·vecConsts+G_LN2LO(SB), e, u
 
-// GYE: t = exp(r/2) / 2^n, r in u.
+// GYE: t = exp(r/2) (= exp((Q - a^2)/2) / 2^n), r in u.
 #define GYE(u, t) \
 	VMOVUPS ·vecConsts+G_E6(SB), t; \
 	VFMADD213PS ·vecConsts+G_E5(SB), u, t; \

@@ -8,8 +8,8 @@
 // mask K1 = (1<<r)-1, zeroing masked lanes on load and leaving them
 // unwritten on store.
 //
-// Register plan of the exp kernels (softmax, sigmoid, SiLU, GELU): the
-// constants live in Z20-Z31 for the whole call, broadcast once from
+// Register plan of the exp kernels (softmax, sigmoid, SiLU; GELU has its
+// own, see GELU512 below): the constants live in Z20-Z31 for the whole call, broadcast once from
 // ·vecConsts (offsets = row*32, see rows_consts_amd64.go):
 //   Z20 log2(e)  Z21 -ln2 hi  Z22 -ln2 lo  Z23-Z27 c6..c2  Z28 1.0
 //   Z29 -104 (exp lower clamp: the result is 0)  Z30 89 (upper: +Inf)
@@ -35,23 +35,6 @@
 #define EXP512(x, n, q, r2) \
 	VMAXPS x, Z29, x; \
 	VMINPS x, Z30, x; \
-	VMULPS Z20, x, n; \
-	VRNDSCALEPS $0, n, n; \
-	VFMADD231PS Z21, n, x; \
-	VFMADD231PS Z22, n, x; \
-	VMOVAPS Z23, q; \
-	VFMADD213PS Z24, x, q; \
-	VFMADD213PS Z25, x, q; \
-	VFMADD213PS Z26, x, q; \
-	VFMADD213PS Z27, x, q; \
-	VMULPS x, x, r2; \
-	VADDPS Z28, x, x; \
-	VFMADD231PS q, r2, x; \
-	VSCALEFPS n, x, x
-
-// EXPNC512 is EXP512 without the clamps, for arguments known to lie in
-// [-110, 1] (GELU's): VSCALEFPS alone takes care of the underflow there.
-#define EXPNC512(x, n, q, r2) \
 	VMULPS Z20, x, n; \
 	VRNDSCALEPS $0, n, n; \
 	VFMADD231PS Z21, n, x; \
@@ -215,7 +198,7 @@ silu_done:
 	VADDPS t, e, e; \
 	VFMADD231PS.BCST ·vecConsts+G_LN2LO(SB), h, e
 
-// GZE: u = exp(r/2) / 2^n, r in e.
+// GZE: u = exp(r/2) (= exp((Q - a^2)/2) / 2^n), r in e.
 #define GZE(e, u) \
 	VBROADCASTSS ·vecConsts+G_E6(SB), u; \
 	VFMADD213PS.BCST ·vecConsts+G_E5(SB), e, u; \
