@@ -270,10 +270,13 @@ func GELU(dst, x []float32) {
 }
 
 // geluGeneric writes 1 + erf(x/sqrt2) as erfc(-x/sqrt2), which keeps the
-// relative accuracy of the far negative side.
+// relative accuracy of the far negative side. x is floored at -40, where
+// the product is already 0 even in float64, so that -Inf gives 0, not
+// -Inf * 0.
 func geluGeneric(dst, x []float32) {
 	for i, v := range x {
-		dst[i] = float32(0.5 * float64(v) * math.Erfc(-float64(v)/math.Sqrt2))
+		w := max(float64(v), -40)
+		dst[i] = float32(0.5 * w * math.Erfc(-w/math.Sqrt2))
 	}
 }
 

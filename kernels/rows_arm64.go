@@ -34,7 +34,7 @@ func rowKernelsFor(l Level) rowKernels {
 	return k
 }
 
-// neonMathConsts are the constants of the vector exp and erfc of
+// neonMathConsts are the constants of the vector exp of
 // rows_exp_arm64.s, in the order its broadcast loads read them (the
 // assembly names each register's constant).
 var neonMathConsts = [26]float32{
@@ -44,12 +44,33 @@ var neonMathConsts = [26]float32{
 	// exp(r) = 1 + r + r^2 P(r), P highest degree first (Cephes expf)
 	1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
 	1,
-	0.5, 1 / math.Sqrt2,
-	// erfc(z) = t exp(-z^2 + Q(t)), t = 1/(1+z/2), Q constant term first
-	-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
-	0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277,
+	// 12-23: unused (GELU's constants were here; neonGELUConsts has them
+	// now), kept so that the indices below hold.
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	-math.MaxFloat32, // floor of softmaxCols' running maximum (index 24)
 	1e7,              // ceiling of L2Normalize's factor (index 25)
+}
+
+// neonGELUConsts are GELU_V5's constants (rows_exp_arm64.s), in the order
+// its broadcast loads read them: the values of rows_consts_amd64.go's GELU
+// rows, where their fit is described.
+var neonGELUConsts = [24]float32{
+	14.5,                             // clamp of |x|: gelu is 0 or x in float32 beyond
+	1.25,                             // m = a/(1.25 a + c)
+	math.Float32frombits(0x404a07cf), // c
+	// Q(m), highest degree first
+	math.Float32frombits(0x400ef0e2), math.Float32frombits(0xc0a0985c), math.Float32frombits(0x404a5485),
+	math.Float32frombits(0xbf1d8ce1), math.Float32frombits(0x3f7aee17), math.Float32frombits(0x3e2cdef2),
+	math.Float32frombits(0xbf8e4614), math.Float32frombits(0xc022657e), math.Float32frombits(0x3f69abc0),
+	math.Log2E / 2,
+	1.5*(1<<23) + 127,                // rounds to an integer n; its bits << 23 are those of 2^n
+	-1.38671875,                      // -2 ln2, high part (9 significant bits)
+	math.Float32frombits(0x39de8083), // -2 ln2, low part
+	1.5 * (1 << 23),                  // the floor of n + 1.5*2^23 + 127 (n = -127: 2^n's bits are 0)
+	// exp(r/2) = 1 + r/2 + sum c_k (r/2)^k: c6/64 ... c2/4, 0.5, 1
+	math.Float32frombits(0x37b43e12), math.Float32frombits(0x39891dca), math.Float32frombits(0x3b2aadac),
+	math.Float32frombits(0x3caaaa47), math.Float32frombits(0x3dfffffc),
+	0.5, 1,
 }
 
 // The assembly kernels. Those taking slices work on len(x) (len(a) for add

@@ -1,13 +1,15 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_gelu_amd64.h"
 
 // Row kernels for AVX2 + FMA. Every kernel walks its row 8 values (one Y
 // register) at a time and finishes a tail of r < 8 values with VMASKMOVPS
 // under a mask read from ·tailMask at (8-r)*4 (masked lanes load as 0 and
 // are not stored).
 //
-// Register plan of the exp kernels (softmax, sigmoid, SiLU, GELU): Y15 holds
+// Register plan of the exp kernels (softmax, sigmoid, SiLU; GELU has its
+// own, see GELU2 below): Y15 holds
 // -88 and Y14 88.75 (the exp clamps, in registers so that a NaN input passes
 // VMAXPS/VMINPS), Y13 1.0; the other constants are memory operands from
 // ·vecConsts (offsets = row*32, see rows_consts_amd64.go). Y0-Y3 hold the
@@ -55,51 +57,6 @@
 	EXP2(e, n, q, r2); \
 	VADDPS Y13, e, e; \
 	VDIVPS e, x, x
-
-// GELU2: see GELU512 in rows_avx512_amd64.s; the sign of x selects erfc(t)
-// or 2 - erfc(t) through VBLENDVPS, and u is VRCPPS (12 bits) refined by
-// one Newton step (about 2 ulps).
-#define ERFC2(off, u, p) VFMADD213PS ·vecConsts+off(SB), u, p
-
-#define GELU2(x, t, u, p, n, q, r2) \
-	VANDPS ·vecConsts+928(SB), x, Y10; \
-	VMINPS ·vecConsts+1024(SB), Y10, Y10; \
-	VMULPS ·vecConsts+480(SB), Y10, t; \
-	VMINPS ·vecConsts+544(SB), t, t; \
-	VMOVAPS Y13, q; \
-	VFMADD231PS ·vecConsts+448(SB), t, q; \
-	VRCPPS q, u; \
-	VMOVAPS Y13, p; \
-	VFNMADD231PS u, q, p; \
-	VFMADD231PS p, u, u; \
-	VSUBPS ·vecConsts+1056(SB), u, Y11; \
-	VMOVUPS ·vecConsts+576(SB), p; \
-	ERFC2(608, Y11, p); \
-	ERFC2(640, Y11, p); \
-	ERFC2(672, Y11, p); \
-	ERFC2(704, Y11, p); \
-	ERFC2(736, Y11, p); \
-	ERFC2(768, Y11, p); \
-	ERFC2(800, Y11, p); \
-	ERFC2(832, Y11, p); \
-	ERFC2(864, Y11, p); \
-	ERFC2(896, Y11, p); \
-	VMULPS Y10, Y10, t; \
-	VMOVAPS t, Y11; \
-	VFMSUB231PS Y10, Y10, Y11; \
-	VMULPS ·vecConsts+448(SB), t, t; \
-	VSUBPS t, p, q; \
-	VADDPS t, q, Y10; \
-	VSUBPS Y10, p, p; \
-	VFNMADD231PS ·vecConsts+448(SB), Y11, p; \
-	EXP2(q, n, r2, Y10); \
-	VMULPS u, q, q; \
-	VFMADD231PS p, q, q; \
-	VMOVUPS ·vecConsts+512(SB), t; \
-	VSUBPS q, t, t; \
-	VBLENDVPS x, q, t, t; \
-	VMULPS ·vecConsts+448(SB), x, x; \
-	VMULPS t, x, x
 
 // TAILMASK2 sets Y12 to a mask of the low CX lanes (CX in 1..7); AX, DX
 // clobbered.
@@ -180,28 +137,124 @@ silu2_done:
 	VZEROUPPER
 	RET
 
+// GELU2 is GELU512 (rows_avx512_amd64.s) in 8 lanes: gelu(x) = relu(x) -
+// m exp((Q(m) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) by VDIVPS,
+// the same reduction of the doubled exponent. 2^n is the bits of n +
+// 1.5*2^23 + 127 shifted left by 23 (the low 9 bits are n + 127), with n
+// clamped to -127 first (the bit pattern of 0), so values under 2^-126
+// flush to 0: they stay below |result| = 1e-38. A NaN x gives a = 14.5
+// (VMINPS returns its memory operand) and passes through relu(x).
+//
+// Register plan: constants Y15 0, Y14 log2(e)/2, the others are memory
+// operands (offsets in rows_gelu_amd64.h); one vector takes seven
+// registers x, a, u, t, m, h, e (Y0-Y6 and Y7-Y13 for two at a time), x
+// holding the result; t takes Q(m) and then exp(r/2), h the bits of
+// n + 1.5*2^23 + 127 and then 2^n, e n, u the divisor and then r.
+
+// GYA: a = min(|x|, 14.5), m = a/(1.25 a + c).
+#define GYA(x, a, u, m) \
+	VANDPS  ·vecConsts+G_ABS(SB), x, a; \
+	VMINPS  ·vecConsts+G_CLAMP(SB), a, a; \
+	VMOVUPS ·vecConsts+G_C(SB), u; \
+	VFMADD231PS ·vecConsts+G_S(SB), a, u; \
+	VDIVPS  u, a, m
+
+// GYP: t = Q(m).
+#define GYP(m, t) \
+	VMOVUPS ·vecConsts+G_Q8(SB), t; \
+	VFMADD213PS ·vecConsts+G_Q7(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q6(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q5(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q4(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q3(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q2(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q1(SB), m, t; \
+	VFMADD213PS ·vecConsts+G_Q0(SB), m, t
+
+// GYR: h = round((Q - a*a) log2(e)/2) + 1.5*2^23 + 127, e = n, u = r =
+// (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo, Q in t.
+#define GYR(t, a, u, h, e) \
+	VMOVAPS t, h; \
+	VFNMADD231PS a, a, h; \
+	VFMADD213PS ·vecConsts+G_RND(SB), Y14, h; \
+	VSUBPS  ·vecConsts+G_RND(SB), h, e; \
+	VMULPS  ·vecConsts+G_LN2HI(SB), e, u; \
+	VFNMADD231PS a, a, u; \
+	VADDPS  t, u, u; \
+	VFMADD231PS ·vecConsts+G_LN2LO(SB), e, u
+
+// GYE: t = exp(r/2) (= exp((Q - a^2)/2) / 2^n), r in u.
+#define GYE(u, t) \
+	VMOVUPS ·vecConsts+G_E6(SB), t; \
+	VFMADD213PS ·vecConsts+G_E5(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_E4(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_E3(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_E2(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_HALF(SB), u, t; \
+	VFMADD213PS ·vecConsts+G_ONE(SB), u, t
+
+// GYF: x = relu(x) - m t 2^n, 2^n from the bits in h (n >= -127).
+#define GYF(x, t, h, m) \
+	VPMAXSD ·vecConsts+G_NMIN(SB), h, h; \
+	VPSLLD  $23, h, h; \
+	VMULPS  h, t, t; \
+	VMAXPS  x, Y15, x; \
+	VFNMADD231PS t, m, x
+
+#define GELU2(x, a, u, t, m, h, e) \
+	GYA(x, a, u, m); \
+	GYP(m, t); \
+	GYR(t, a, u, h, e); \
+	GYE(u, t); \
+	GYF(x, t, h, m)
+
+// GELU2X2 interleaves two vectors (Y0, Y7), stage by stage.
+#define GELU2X2 \
+	GYA(Y0, Y1, Y2, Y4); \
+	GYA(Y7, Y8, Y9, Y11); \
+	GYP(Y4, Y3); \
+	GYP(Y11, Y10); \
+	GYR(Y3, Y1, Y2, Y5, Y6); \
+	GYR(Y10, Y8, Y9, Y12, Y13); \
+	GYE(Y2, Y3); \
+	GYE(Y9, Y10); \
+	GYF(Y0, Y3, Y5, Y4); \
+	GYF(Y7, Y10, Y12, Y11)
+
 // func geluAVX2(dst, x []float32)
 TEXT ·geluAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX
-	LOADEXP2
-gelu2_loop:
+	VXORPS  Y15, Y15, Y15
+	VMOVUPS ·vecConsts+G_LOG2E(SB), Y14
+gelu2_loop2:
+	CMPQ CX, $16
+	JB   gelu2_one
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y7
+	GELU2X2
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y7, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  gelu2_loop2
+gelu2_one:
 	CMPQ CX, $8
 	JB   gelu2_tail
 	VMOVUPS (SI), Y0
-	GELU2(Y0, Y4, Y5, Y6, Y7, Y8, Y9)
+	GELU2(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
 	VMOVUPS Y0, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	SUBQ $8, CX
-	JMP  gelu2_loop
 gelu2_tail:
 	TESTQ CX, CX
 	JZ    gelu2_done
 	TAILMASK2
 	VMASKMOVPS (SI), Y12, Y0
-	GELU2(Y0, Y4, Y5, Y6, Y7, Y8, Y9)
+	GELU2(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
 	VMASKMOVPS Y0, Y12, (DI)
 gelu2_done:
 	VZEROUPPER

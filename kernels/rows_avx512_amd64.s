@@ -1,14 +1,15 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_gelu_amd64.h"
 
 // Row kernels for AVX-512 (F, DQ). Every kernel walks its row 16 values
 // (one Z register) at a time and finishes a tail of r < 16 values with the
 // mask K1 = (1<<r)-1, zeroing masked lanes on load and leaving them
 // unwritten on store.
 //
-// Register plan of the exp kernels (softmax, sigmoid, SiLU, GELU): the
-// constants live in Z20-Z31 for the whole call, broadcast once from
+// Register plan of the exp kernels (softmax, sigmoid, SiLU; GELU has its
+// own, see GELU512 below): the constants live in Z20-Z31 for the whole call, broadcast once from
 // ·vecConsts (offsets = row*32, see rows_consts_amd64.go):
 //   Z20 log2(e)  Z21 -ln2 hi  Z22 -ln2 lo  Z23-Z27 c6..c2  Z28 1.0
 //   Z29 -104 (exp lower clamp: the result is 0)  Z30 89 (upper: +Inf)
@@ -34,23 +35,6 @@
 #define EXP512(x, n, q, r2) \
 	VMAXPS x, Z29, x; \
 	VMINPS x, Z30, x; \
-	VMULPS Z20, x, n; \
-	VRNDSCALEPS $0, n, n; \
-	VFMADD231PS Z21, n, x; \
-	VFMADD231PS Z22, n, x; \
-	VMOVAPS Z23, q; \
-	VFMADD213PS Z24, x, q; \
-	VFMADD213PS Z25, x, q; \
-	VFMADD213PS Z26, x, q; \
-	VFMADD213PS Z27, x, q; \
-	VMULPS x, x, r2; \
-	VADDPS Z28, x, x; \
-	VFMADD231PS q, r2, x; \
-	VSCALEFPS n, x, x
-
-// EXPNC512 is EXP512 without the clamps, for arguments known to lie in
-// [-110, 1] (GELU's): VSCALEFPS alone takes care of the underflow there.
-#define EXPNC512(x, n, q, r2) \
 	VMULPS Z20, x, n; \
 	VRNDSCALEPS $0, n, n; \
 	VFMADD231PS Z21, n, x; \
@@ -163,85 +147,144 @@ silu_done:
 	VZEROUPPER
 	RET
 
-// GELU512 sets x = 0.5 x (1 + erf(x/sqrt2)) computed as 0.5 x phi where
-// phi = erfc(t) for x < 0 and 2 - erfc(t) otherwise, t = |x|/sqrt2; so
-// the negative side keeps its relative accuracy. Z12-Z17 hold 0.5, 1/sqrt2,
-// 2, (unused), the |x| mask and 14.5 (so t <= 10.25, inside P's fit); the erfc coefficients are broadcast from
-// memory. With a = min(|x|, 14.5): h + l = a*a/2 exactly (Z10, Z11), s =
-// P(u) - h and its rounding error e = P - (s + h) (Fast2Sum, |h| >= |P|
-// where it matters), so erfc(t) = u exp(s)
-// (1 + e - l) to a few ulps; Z10 and Z11 are temporaries.
-// u = 1/(1 + t/2) in [1/6, 1] is VRCP14PS (14 bits) refined by one Newton
-// step, u += u*(1 - d*u), to about 1 ulp: cheaper than VDIVPS.
-#define ERFCOEF(off, u, p) VFMADD213PS.BCST ·vecConsts+off(SB), u, p
+// GELU writes gelu(x) = x Phi(x) as relu(x) - a Phi(-a), a = min(|x|,
+// 14.5) (the tail costs one VFNMADD, no select on the sign of x), with
+// a Phi(-a) = a erfc(a/sqrt2)/2 = m exp((Q(m) - a^2)/2): m = a/(1.25 a + c)
+// in [0, 0.8) (one VDIVPS, correctly rounded; its latency overlaps the
+// other vectors and its throughput is below the loop's), Q of degree 8 in
+// powers of m (see rows_consts_amd64.go). The doubled exponent Q - a^2 is
+// reduced as r = (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo with n = round((Q -
+// a*a) log2(e)/2), both a*a inside an FMA: a^2 (up to 210) is never
+// rounded on its own, only the difference (|.| < 2.1) is, so the negative
+// side keeps its relative accuracy. exp(r/2) is a degree-6 Horner
+// polynomial in r, and VSCALEFPS applies 2^n (0 for n far below -149).
+// relu(x) carries NaN through; +-Inf give +Inf and 0. 27 operations per
+// 16 values.
+//
+// Register plan: constants Z29 0, Z30 c, Z31 log2(e)/2 (the others are
+// broadcast from ·vecConsts, offsets in rows_gelu_amd64.h); one vector
+// takes seven registers x, a, u, t, m, h, e (Z0-Z6, Z7-Z13, Z14-Z20,
+// Z21-Z27 for four at a time), x holding the result; u takes the divisor
+// and then exp(r/2), t Q(m), h n, e r.
 
-#define GELU512(x, t, u, p, n, q, r2) \
-	VANDPS Z16, x, Z10; \
-	VMINPS Z10, Z17, Z10; \
-	VMULPS Z13, Z10, t; \
-	VMOVAPS Z28, q; \
-	VFMADD231PS Z12, t, q; \
-	VRCP14PS q, u; \
-	VMOVAPS Z28, p; \
-	VFNMADD231PS u, q, p; \
-	VFMADD231PS p, u, u; \
-	VSUBPS.BCST ·vecConsts+1056(SB), u, Z11; \
-	VBROADCASTSS ·vecConsts+576(SB), p; \
-	ERFCOEF(608, Z11, p); \
-	ERFCOEF(640, Z11, p); \
-	ERFCOEF(672, Z11, p); \
-	ERFCOEF(704, Z11, p); \
-	ERFCOEF(736, Z11, p); \
-	ERFCOEF(768, Z11, p); \
-	ERFCOEF(800, Z11, p); \
-	ERFCOEF(832, Z11, p); \
-	ERFCOEF(864, Z11, p); \
-	ERFCOEF(896, Z11, p); \
-	VMULPS Z10, Z10, t; \
-	VMOVAPS t, Z11; \
-	VFMSUB231PS Z10, Z10, Z11; \
-	VMULPS Z12, t, t; \
-	VSUBPS t, p, q; \
-	VADDPS t, q, Z10; \
-	VSUBPS Z10, p, p; \
-	VFNMADD231PS Z12, Z11, p; \
-	EXPNC512(q, n, r2, Z10); \
-	VMULPS u, q, q; \
-	VFMADD231PS p, q, q; \
-	VPMOVD2M x, K2; \
-	VSUBPS q, Z14, t; \
-	VMOVAPS q, K2, t; \
-	VMULPS Z12, x, x; \
-	VMULPS t, x, x
+// GZA: a = min(|x|, 14.5), m = a/(1.25 a + c).
+#define GZA(x, a, u, m) \
+	VRANGEPS.BCST $10, ·vecConsts+G_CLAMP(SB), x, a; \
+	VMOVAPS Z30, u; \
+	VFMADD231PS.BCST ·vecConsts+G_S(SB), a, u; \
+	VDIVPS u, a, m
+
+// GZP: t = Q(m).
+#define GZP(m, t) \
+	VBROADCASTSS ·vecConsts+G_Q8(SB), t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q7(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q6(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q5(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q4(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q3(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q2(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q1(SB), m, t; \
+	VFMADD213PS.BCST ·vecConsts+G_Q0(SB), m, t
+
+// GZR: h = n = round((Q - a*a) log2(e)/2), e = r = (fl(-a*a - 2n ln2hi) +
+// Q) - 2n ln2lo, Q in t.
+#define GZR(t, a, h, e) \
+	VMOVAPS t, h; \
+	VFNMADD231PS a, a, h; \
+	VFMADD213PS.BCST ·vecConsts+G_RND(SB), Z31, h; \
+	VSUBPS.BCST ·vecConsts+G_RND(SB), h, h; \
+	VMULPS.BCST ·vecConsts+G_LN2HI(SB), h, e; \
+	VFNMADD231PS a, a, e; \
+	VADDPS t, e, e; \
+	VFMADD231PS.BCST ·vecConsts+G_LN2LO(SB), h, e
+
+// GZE: u = exp(r/2) (= exp((Q - a^2)/2) / 2^n), r in e.
+#define GZE(e, u) \
+	VBROADCASTSS ·vecConsts+G_E6(SB), u; \
+	VFMADD213PS.BCST ·vecConsts+G_E5(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_E4(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_E3(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_E2(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_HALF(SB), e, u; \
+	VFMADD213PS.BCST ·vecConsts+G_ONE(SB), e, u
+
+// GZF: x = relu(x) - m u 2^n, n in h.
+#define GZF(x, u, h, m) \
+	VSCALEFPS h, u, u; \
+	VMAXPS x, Z29, x; \
+	VFNMADD231PS u, m, x
+
+#define GELU512(x, a, u, t, m, h, e) \
+	GZA(x, a, u, m); \
+	GZP(m, t); \
+	GZR(t, a, h, e); \
+	GZE(e, u); \
+	GZF(x, u, h, m)
+
+// GELU512X4 interleaves four vectors (Z0, Z7, Z14, Z21), stage by stage,
+// so that their dependency chains overlap.
+#define GELU512X4 \
+	GZA(Z0, Z1, Z2, Z4); \
+	GZA(Z7, Z8, Z9, Z11); \
+	GZA(Z14, Z15, Z16, Z18); \
+	GZA(Z21, Z22, Z23, Z25); \
+	GZP(Z4, Z3); \
+	GZP(Z11, Z10); \
+	GZP(Z18, Z17); \
+	GZP(Z25, Z24); \
+	GZR(Z3, Z1, Z5, Z6); \
+	GZR(Z10, Z8, Z12, Z13); \
+	GZR(Z17, Z15, Z19, Z20); \
+	GZR(Z24, Z22, Z26, Z27); \
+	GZE(Z6, Z2); \
+	GZE(Z13, Z9); \
+	GZE(Z20, Z16); \
+	GZE(Z27, Z23); \
+	GZF(Z0, Z2, Z5, Z4); \
+	GZF(Z7, Z9, Z12, Z11); \
+	GZF(Z14, Z16, Z19, Z18); \
+	GZF(Z21, Z23, Z26, Z25)
 
 // func geluAVX512(dst, x []float32)
 TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX
-	LOADEXP512
-	VBROADCASTSS ·vecConsts+448(SB), Z12
-	VBROADCASTSS ·vecConsts+480(SB), Z13
-	VBROADCASTSS ·vecConsts+512(SB), Z14
-	VBROADCASTSS ·vecConsts+544(SB), Z15
-	VBROADCASTSS ·vecConsts+928(SB), Z16
-	VBROADCASTSS ·vecConsts+1024(SB), Z17
-gelu_loop:
+	VXORPS       Z29, Z29, Z29
+	VBROADCASTSS ·vecConsts+G_C(SB), Z30
+	VBROADCASTSS ·vecConsts+G_LOG2E(SB), Z31
+gelu_loop4:
+	CMPQ CX, $64
+	JB   gelu_one
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z7
+	VMOVUPS 128(SI), Z14
+	VMOVUPS 192(SI), Z21
+	GELU512X4
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z7, 64(DI)
+	VMOVUPS Z14, 128(DI)
+	VMOVUPS Z21, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  gelu_loop4
+gelu_one:
 	CMPQ CX, $16
 	JB   gelu_tail
 	VMOVUPS (SI), Z0
-	GELU512(Z0, Z4, Z5, Z6, Z7, Z8, Z9)
+	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	SUBQ $16, CX
-	JMP  gelu_loop
+	JMP  gelu_one
 gelu_tail:
 	TESTQ CX, CX
 	JZ    gelu_done
 	TAILMASK
 	VMOVUPS.Z (SI), K1, Z0
-	GELU512(Z0, Z4, Z5, Z6, Z7, Z8, Z9)
+	GELU512(Z0, Z1, Z2, Z3, Z4, Z5, Z6)
 	VMOVUPS Z0, K1, (DI)
 gelu_done:
 	VZEROUPPER

@@ -13,19 +13,26 @@
 //   below 2^-126 come out as correctly rounded subnormals, x < -103.9 (and
 //   -Inf) as 0, and x > 88.72 as +Inf; NaN stays NaN.
 //
-// GELU (GELU_V5, x in V5, result in V2, temporaries V0-V7):
-//   gelu(x) = 0.5 x erfc(-x/sqrt 2). With z = |x|/sqrt 2 and
-//   erfc(z) = t exp(-z^2 + Q(t)), t = 1/(1 + z/2), Q a degree-9 polynomial
-//   (the Chebyshev fit of Numerical Recipes' erfcc, relative error below
-//   1.2e-7 for every z >= 0), h = 0.5 x erfc(z) is gelu(x) for x < 0 and
-//   x - h for x >= 0. The relative error stays small in the negative tail,
-//   where 1 + erf(x) cancels.
+// GELU (GELU_V5, x in V5, result in V2, temporaries V0-V7): the form of
+//   the amd64 kernels (rows_avx512_amd64.s): gelu(x) = relu(x) -
+//   m exp((Q(m) - a^2)/2), a = min(|x|, 14.5), m = a/(1.25 a + c) (FDIV),
+//   Q of degree 8 in m; the doubled exponent is reduced as
+//   r = (fl(-a*a - 2n ln2hi) + Q) - 2n ln2lo, n = round((Q - a*a) log2(e)/2)
+//   by adding 1.5*2^23 + 127, both a*a inside an FMLS, so the negative
+//   tail keeps its relative accuracy; exp(r/2) is a degree-6 Horner
+//   polynomial and 2^n the bits of n + 1.5*2^23 + 127 shifted left by 23,
+//   n clamped to -127 (0) first: results under 1e-38 flush to 0. NaN stays
+//   NaN (FMIN and FMAX propagate it), +Inf gives +Inf and -Inf 0.
 //
 // Constants live in registers for the whole call, loaded from
 // neonMathConsts (rows_arm64.go) by broadcast loads:
 //   V20 -105  V21 89  V22 log2 e  V23 ln2 high  V24 ln2 low
 //   V25-V30 P's coefficients, highest degree first  V31 1.0
-//   V8 0.5  V9 1/sqrt 2  V10-V19 Q's coefficients, constant term first.
+// except in GELU, which loads neonGELUConsts (rows_arm64.go) instead:
+//   V8 14.5  V9 1.25  V10 c  V11-V19 Q's coefficients, highest degree
+//   first  V20 log2(e)/2  V21 1.5*2^23 + 127  V22 -2 ln2 high
+//   V23 -2 ln2 low  V24 1.5*2^23 (the floor of n + 1.5*2^23 + 127)
+//   V25-V29 exp(r/2)'s coefficients c6/64 ... c2/4  V30 0.5  V31 1.0.
 // Every kernel loops over whole vectors, then over the last 1-3 values one at
 // a time: a scalar load fills lane 0 (clearing the others), the same vector
 // code runs, and lane 0 is stored.
@@ -50,7 +57,8 @@
 	VLD1R.P 4(R9), [V30.S4]; \
 	VLD1R.P 4(R9), [V31.S4]
 
-#define LOADERFCCONSTS \
+#define LOADGELUCONSTS \
+	MOVD    $·neonGELUConsts(SB), R9; \
 	VLD1R.P 4(R9), [V8.S4]; \
 	VLD1R.P 4(R9), [V9.S4]; \
 	VLD1R.P 4(R9), [V10.S4]; \
@@ -62,7 +70,23 @@
 	VLD1R.P 4(R9), [V16.S4]; \
 	VLD1R.P 4(R9), [V17.S4]; \
 	VLD1R.P 4(R9), [V18.S4]; \
-	VLD1R.P 4(R9), [V19.S4]
+	VLD1R.P 4(R9), [V19.S4]; \
+	LOADEXPCONSTS_AT_R9
+
+// LOADEXPCONSTS_AT_R9 fills V20-V31 from R9 on.
+#define LOADEXPCONSTS_AT_R9 \
+	VLD1R.P 4(R9), [V20.S4]; \
+	VLD1R.P 4(R9), [V21.S4]; \
+	VLD1R.P 4(R9), [V22.S4]; \
+	VLD1R.P 4(R9), [V23.S4]; \
+	VLD1R.P 4(R9), [V24.S4]; \
+	VLD1R.P 4(R9), [V25.S4]; \
+	VLD1R.P 4(R9), [V26.S4]; \
+	VLD1R.P 4(R9), [V27.S4]; \
+	VLD1R.P 4(R9), [V28.S4]; \
+	VLD1R.P 4(R9), [V29.S4]; \
+	VLD1R.P 4(R9), [V30.S4]; \
+	VLD1R.P 4(R9), [V31.S4]
 
 // EXP_V0 sets V0 = exp(V0), lane by lane; it uses V1-V4.
 #define EXP_V0 \
@@ -94,40 +118,56 @@
 	VADD  V31.S4, V1.S4, V1.S4; \
 	FMUL_4S(0, 0, 1)
 
-// GELU_V5 sets V2 = gelu(V5); it uses V0-V7.
+// GELU_V5 sets V2 = gelu(V5); it uses V0-V7 (see the top of the file).
 #define GELU_V5 \
 	FABS_4S(6, 5); \
-	FMUL_4S(6, 6, 9); \
-	VORR  V31.B16, V31.B16, V7.B16; \
-	VFMLA V6.S4, V8.S4, V7.S4; \
-	FDIV_4S(7, 31, 7); \
-	VORR  V18.B16, V18.B16, V0.B16; \
-	VFMLA V19.S4, V7.S4, V0.S4; \
-	VORR  V17.B16, V17.B16, V1.B16; \
-	VFMLA V0.S4, V7.S4, V1.S4; \
-	VORR  V16.B16, V16.B16, V0.B16; \
-	VFMLA V1.S4, V7.S4, V0.S4; \
-	VORR  V15.B16, V15.B16, V1.B16; \
-	VFMLA V0.S4, V7.S4, V1.S4; \
-	VORR  V14.B16, V14.B16, V0.B16; \
-	VFMLA V1.S4, V7.S4, V0.S4; \
-	VORR  V13.B16, V13.B16, V1.B16; \
-	VFMLA V0.S4, V7.S4, V1.S4; \
+	FMIN_4S(6, 6, 8); \
+	VORR  V10.B16, V10.B16, V7.B16; \
+	VFMLA V6.S4, V9.S4, V7.S4; \
+	FDIV_4S(4, 6, 7); \
 	VORR  V12.B16, V12.B16, V0.B16; \
-	VFMLA V1.S4, V7.S4, V0.S4; \
-	VORR  V11.B16, V11.B16, V1.B16; \
-	VFMLA V0.S4, V7.S4, V1.S4; \
-	VORR  V10.B16, V10.B16, V0.B16; \
-	VFMLA V1.S4, V7.S4, V0.S4; \
-	VFMLS V6.S4, V6.S4, V0.S4; \
-	EXP_V0; \
-	FMUL_4S(0, 0, 7); \
-	FMUL_4S(0, 0, 5); \
-	FMUL_4S(0, 0, 8); \
-	FSUB_4S(1, 5, 0); \
+	VFMLA V11.S4, V4.S4, V0.S4; \
+	VORR  V13.B16, V13.B16, V1.B16; \
+	VFMLA V0.S4, V4.S4, V1.S4; \
+	VORR  V14.B16, V14.B16, V0.B16; \
+	VFMLA V1.S4, V4.S4, V0.S4; \
+	VORR  V15.B16, V15.B16, V1.B16; \
+	VFMLA V0.S4, V4.S4, V1.S4; \
+	VORR  V16.B16, V16.B16, V0.B16; \
+	VFMLA V1.S4, V4.S4, V0.S4; \
+	VORR  V17.B16, V17.B16, V1.B16; \
+	VFMLA V0.S4, V4.S4, V1.S4; \
+	VORR  V18.B16, V18.B16, V0.B16; \
+	VFMLA V1.S4, V4.S4, V0.S4; \
+	VORR  V19.B16, V19.B16, V1.B16; \
+	VFMLA V0.S4, V4.S4, V1.S4; \
+	VORR  V1.B16, V1.B16, V2.B16; \
+	VFMLS V6.S4, V6.S4, V2.S4; \
+	VORR  V21.B16, V21.B16, V3.B16; \
+	VFMLA V2.S4, V20.S4, V3.S4; \
+	FSUB_4S(7, 3, 21); \
+	FMAX_4S(3, 3, 24); \
+	FMUL_4S(2, 7, 22); \
+	VFMLS V6.S4, V6.S4, V2.S4; \
+	FADD_4S(2, 2, 1); \
+	VFMLA V7.S4, V23.S4, V2.S4; \
+	VORR  V26.B16, V26.B16, V0.B16; \
+	VFMLA V25.S4, V2.S4, V0.S4; \
+	VORR  V27.B16, V27.B16, V1.B16; \
+	VFMLA V0.S4, V2.S4, V1.S4; \
+	VORR  V28.B16, V28.B16, V0.B16; \
+	VFMLA V1.S4, V2.S4, V0.S4; \
+	VORR  V29.B16, V29.B16, V1.B16; \
+	VFMLA V0.S4, V2.S4, V1.S4; \
+	VORR  V30.B16, V30.B16, V0.B16; \
+	VFMLA V1.S4, V2.S4, V0.S4; \
+	VORR  V31.B16, V31.B16, V1.B16; \
+	VFMLA V0.S4, V2.S4, V1.S4; \
+	VSHL  $23, V3.S4, V3.S4; \
+	FMUL_4S(1, 1, 3); \
 	VEOR  V2.B16, V2.B16, V2.B16; \
-	FCMGT_4S(2, 2, 5); \
-	VBSL  V1.B16, V0.B16, V2.B16
+	FMAX_4S(2, 5, 2); \
+	VFMLS V1.S4, V4.S4, V2.S4
 
 // SIGMOID_V5 sets V0 = 1/(1 + exp(-V5)); it uses V1-V4.
 #define SIGMOID_V5 \
@@ -205,8 +245,7 @@ TEXT ·geluNEON(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD x_len+32(FP), R2
-	LOADEXPCONSTS
-	LOADERFCCONSTS
+	LOADGELUCONSTS
 
 geluNEON4:
 	CMP    $4, R2
