@@ -279,7 +279,15 @@ func (a *Attention) blockedHead(h, i0, nq, qb int, out, q, k, v, scratch []float
 			}
 		}
 		rowImpl.softmaxCols(st, nk, mlc)
-		rowImpl.pvT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+		if rowImpl.pvOutT != nil {
+			rowImpl.pvOutT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+		} else {
+			rowImpl.pvT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+		}
+	}
+	if rowImpl.pvOutT != nil {
+		rowImpl.outT(out[i0*os+h*dh:], o, mlc[qb:2*qb], nq, dh, os)
+		return
 	}
 	for r := 0; r < nq; r++ {
 		oi := out[(i0+r)*os+h*dh : (i0+r)*os+h*dh+dh]

@@ -180,6 +180,24 @@ TEXT ·scoresT32AVX512(SB), NOSPLIT, $0-8
 s32_block8:
 	CMPQ R9, $8
 	JB   s32_single
+	// Prefetch the next 8 keys' rows (beyond the tile too: prefetches do
+	// not fault), one line of each of the 8 rows per round.
+	LEAQ (SI)(R12*1), AX
+	LEAQ (AX)(BX*4), DX
+	MOVQ R10, R11
+s32_prefetch:
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(BX*1)
+	PREFETCHT0 (AX)(BX*2)
+	PREFETCHT0 (AX)(CX*1)
+	PREFETCHT0 (DX)
+	PREFETCHT0 (DX)(BX*1)
+	PREFETCHT0 (DX)(BX*2)
+	PREFETCHT0 (DX)(CX*1)
+	ADDQ $64, AX
+	ADDQ $64, DX
+	SUBQ $16, R11
+	JG   s32_prefetch
 	MOVQ SI, AX
 	LEAQ (SI)(BX*4), DX
 	MOVQ SA_QT(R13), R8

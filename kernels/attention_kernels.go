@@ -100,3 +100,36 @@ func pvTGeneric(o, st, v, c []float32, nk, dh, vs int) {
 		}
 	}
 }
+
+// pvOutTGeneric is pvTGeneric with the block's running output kept
+// transposed, like the score tile: ot[d*qb + r] = ot[d*qb+r]*c[r] + sum_j
+// st[j*qb+r] * v[j*vs+d], qb = len(c).
+func pvOutTGeneric(ot, st, v, c []float32, nk, dh, vs int) {
+	qb := len(c)
+	for d := 0; d < dh; d++ {
+		row := ot[d*qb : (d+1)*qb]
+		for r := range row {
+			row[r] *= c[r]
+		}
+		for j := 0; j < nk; j++ {
+			x := v[j*vs+d]
+			for r, p := range st[j*qb : (j+1)*qb] {
+				row[r] += p * x
+			}
+		}
+	}
+}
+
+// outTGeneric writes the block's transposed running output ot (dh rows of
+// qb = len(l) lanes) divided by the running sums l as nq rows os apart:
+// out[r*os + d] = ot[d*qb + r] / l[r].
+func outTGeneric(out, ot, l []float32, nq, dh, os int) {
+	qb := len(l)
+	for r := 0; r < nq; r++ {
+		inv := 1 / l[r]
+		oi := out[r*os : r*os+dh]
+		for d := range oi {
+			oi[d] = ot[d*qb+r] * inv
+		}
+	}
+}

@@ -197,6 +197,10 @@ func TestAttention(t *testing.T) {
 		}
 		defer kernels.SetQueryBlockForTest(5)()
 		testAttention(t)
+		t.Run("transposed output", func(t *testing.T) {
+			defer kernels.SetTransposedPVForTest()()
+			testAttention(t)
+		})
 	})
 }
 

@@ -8,3 +8,12 @@ func SetQueryBlockForTest(qb int) (restore func()) {
 	rowImpl.queryBlock = qb
 	return func() { rowImpl.queryBlock = prev }
 }
+
+// SetTransposedPVForTest makes the active level's blocked attention keep
+// its running output transposed with the Go twins (pvOutTGeneric,
+// outTGeneric) and returns a function that restores the level's choice.
+func SetTransposedPVForTest() (restore func()) {
+	prev, prevOut := rowImpl.pvOutT, rowImpl.outT
+	rowImpl.pvOutT, rowImpl.outT = pvOutTGeneric, outTGeneric
+	return func() { rowImpl.pvOutT, rowImpl.outT = prev, prevOut }
+}

@@ -50,6 +50,8 @@ func rowKernelsFor(l Level) rowKernels {
 		k.scoresT = scoresTAVX512
 		k.softmaxCols = softmaxColsAVX512
 		k.pvT = pvTAVX512
+		k.pvOutT = pvOutTAVX512
+		k.outT = outTAVX512
 	}
 	return k
 }
