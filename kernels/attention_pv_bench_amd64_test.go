@@ -37,3 +37,33 @@ func BenchmarkPVKernels(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDecodeKernels(b *testing.B) {
+	const dh = 64
+	for _, c := range []struct {
+		name   string
+		nk, ks int
+	}{{"L1 nk=32 ks=64", 32, 64}, {"L2 nk=197 ks=768", 197, 768}, {"L2 nk=2364 ks=64", 2364, 64}} {
+		k := make([]float32, c.nk*c.ks)
+		q := make([]float32, dh)
+		s := make([]float32, c.nk)
+		o := make([]float32, dh)
+		bytes := float64(c.nk * dh * 4)
+		b.Run("dotRows/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for h := 0; h < c.ks/dh; h++ {
+					dotRowsAVX512Go(s, q, k[h*dh:], c.ks, 1)
+				}
+			}
+			b.ReportMetric(bytes*float64(c.ks/dh)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+		b.Run("axpyRows/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for h := 0; h < c.ks/dh; h++ {
+					axpyRowsAVX512Go(o, s, k[h*dh:], c.ks)
+				}
+			}
+			b.ReportMetric(bytes*float64(c.ks/dh)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}
