@@ -133,3 +133,23 @@ func outTGeneric(out, ot, l []float32, nq, dh, os int) {
 		}
 	}
 }
+
+// decodeHeads is the number of heads the decode kernels take at once.
+const decodeHeads = 4
+
+// decodeScoresGeneric scores one query row against nk keys for 4 heads at
+// once: s[hh*ss + j] = scale * dot(q[hh*dh : (hh+1)*dh], k[j*ks+hh*dh :
+// j*ks+(hh+1)*dh]) for hh < 4, j < nk.
+func decodeScoresGeneric(s, q, k []float32, nk, dh, ks, ss int, scale float32) {
+	for hh := 0; hh < decodeHeads; hh++ {
+		dotRowsGeneric(s[hh*ss:hh*ss+nk], q[hh*dh:(hh+1)*dh], k[hh*dh:], ks, scale)
+	}
+}
+
+// decodePVGeneric sets, for the 4 heads hh, o[hh*dh : (hh+1)*dh] = sum_j
+// p[hh*ps + j] * v[j*vs+hh*dh : j*vs+(hh+1)*dh], j < nk.
+func decodePVGeneric(o, p, v []float32, nk, dh, vs, ps int) {
+	for hh := 0; hh < decodeHeads; hh++ {
+		axpyRowsGeneric(o[hh*dh:(hh+1)*dh], p[hh*ps:hh*ps+nk], v[hh*dh:], vs)
+	}
+}

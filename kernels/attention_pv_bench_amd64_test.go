@@ -67,3 +67,34 @@ func BenchmarkDecodeKernels(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkDecode4Kernels(b *testing.B) {
+	const dh = 64
+	for _, c := range []struct {
+		name   string
+		nk, ks int
+	}{{"L1 nk=32 ks=256", 32, 256}, {"L2 nk=197 ks=768", 197, 768}} {
+		k := make([]float32, c.nk*c.ks)
+		q := make([]float32, 4*dh)
+		s := make([]float32, 4*c.nk)
+		o := make([]float32, 4*dh)
+		groups := c.ks / (4 * dh)
+		bytes := float64(c.nk * c.ks * 4)
+		b.Run("scores/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for g := 0; g < groups; g++ {
+					decodeScoresAVX512(s, q, k[g*4*dh:], c.nk, dh, c.ks, c.nk, 1)
+				}
+			}
+			b.ReportMetric(bytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+		b.Run("pv/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for g := 0; g < groups; g++ {
+					decodePVAVX512(o, s, k[g*4*dh:], c.nk, dh, c.ks, c.nk)
+				}
+			}
+			b.ReportMetric(bytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

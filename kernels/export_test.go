@@ -17,3 +17,13 @@ func SetTransposedPVForTest() (restore func()) {
 	rowImpl.pvOutT, rowImpl.outT = pvOutTGeneric, outTGeneric
 	return func() { rowImpl.pvOutT, rowImpl.outT = prev, prevOut }
 }
+
+// SetDecodeKernelsForTest makes the active level's attention take the row
+// path 4 heads at a time with the Go twins (decodeScoresGeneric,
+// decodePVGeneric) and returns a function that restores the level's
+// choice.
+func SetDecodeKernelsForTest() (restore func()) {
+	prev := rowImpl
+	rowImpl.decodeScores, rowImpl.decodePV, rowImpl.decodeDimStep = decodeScoresGeneric, decodePVGeneric, 1
+	return func() { rowImpl = prev }
+}

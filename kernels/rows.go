@@ -51,6 +51,12 @@ type rowKernels struct {
 	// outT then writes that output back as rows (outTGeneric).
 	pvOutT func(ot, st, v, c []float32, nk, dh, vs int)
 	outT   func(out, ot, l []float32, nq, dh, os int)
+	// decodeScores and decodePV, where not nil, take the row path 4 heads
+	// at a time (attention_decode.go) when HeadDim is a multiple of
+	// decodeDimStep.
+	decodeScores  func(s, q, k []float32, nk, dh, ks, ss int, scale float32)
+	decodePV      func(o, p, v []float32, nk, dh, vs, ps int)
+	decodeDimStep int
 }
 
 // genericRows are the pure-Go twins.

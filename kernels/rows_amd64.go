@@ -52,6 +52,9 @@ func rowKernelsFor(l Level) rowKernels {
 		k.pvT = pvTAVX512
 		k.pvOutT = pvOutTAVX512
 		k.outT = outTAVX512
+		k.decodeScores = decodeScoresAVX512
+		k.decodePV = decodePVAVX512
+		k.decodeDimStep = 64
 	}
 	return k
 }

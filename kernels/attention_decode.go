@@ -1,0 +1,57 @@
+package kernels
+
+import "math"
+
+// The decode step (one query row, or a few, against many cached keys) is
+// bound by reading the keys and values. Head by head, the row path reads
+// HeadDim values of each cached row, a few lines every Heads*HeadDim
+// values; where the level has decode kernels, the heads go 4 at a time
+// instead, reading 4*HeadDim consecutive values of each row, and the
+// scores of the 4 heads come out of one reduction.
+
+// decodeGroups returns the number of groups of decodeHeads heads that Run
+// takes the decode kernels over, or 0 when it goes head by head: the
+// level has decode kernels, the probability is a plain softmax with the
+// whole score row held, the queries are too few for the blocked path and
+// HeadDim is a multiple of the kernels' step. A last group of fewer than
+// decodeHeads heads goes head by head.
+func (a *Attention) decodeGroups() int {
+	if rowImpl.decodeScores == nil || a.Probability != ProbSoftmax || a.Tiled ||
+		rowImpl.queryBlock > 0 && a.Queries >= minBlockQueries ||
+		a.HeadDim%rowImpl.decodeDimStep != 0 || a.Heads < decodeHeads {
+		return 0
+	}
+	return (a.Heads + decodeHeads - 1) / decodeHeads
+}
+
+// runDecodeGroup computes heads [g*decodeHeads, (g+1)*decodeHeads) of every
+// query row with the decode kernels. The heads of a group read consecutive
+// HeadDim slices of the K and V rows.
+func (a *Attention) runDecodeGroup(g int, out, q, k, v, scratch []float32) {
+	h0 := g * decodeHeads
+	if h0+decodeHeads > a.Heads {
+		for h := h0; h < a.Heads; h++ {
+			a.runHead(h, out, q, k, v, scratch)
+		}
+		return
+	}
+	qs, ks, vs, os := a.strides()
+	dh, scale := a.HeadDim, a.scale()
+	for i := 0; i < a.Queries; i++ {
+		mask, limit := a.keeps(i)
+		s := scratch[:decodeHeads*limit]
+		rowImpl.decodeScores(s, q[i*qs+h0*dh:], k[h0*dh:], limit, dh, ks, limit, scale)
+		for hh := 0; hh < decodeHeads; hh++ {
+			row := s[hh*limit : (hh+1)*limit]
+			if mask != nil {
+				for j := range row {
+					if mask[j] == 0 {
+						row[j] = float32(math.Inf(-1))
+					}
+				}
+			}
+			rowImpl.softmax(row, row, limit)
+		}
+		rowImpl.decodePV(out[i*os+h0*dh:], s, v[h0*dh:], limit, dh, vs, limit)
+	}
+}
