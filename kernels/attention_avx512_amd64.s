@@ -368,16 +368,34 @@ TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
 	VMOVUPS (DI), Z10
 	VBROADCASTSS ·vecConsts+992(SB), Z11
 	VMAXPS Z10, Z11, Z11
+	// The column maxima in four chains (Z11, Z0-Z2), 4 rows at a time.
+	VMOVAPS Z11, Z0
+	VMOVAPS Z11, Z1
+	VMOVAPS Z11, Z2
 	MOVQ SI, AX
 	MOVQ BX, CX
+	LEAQ (R9)(R9*2), DX
+col_max4:
+	CMPQ CX, $4
+	JB   col_max1
+	VMAXPS (AX), Z11, Z11
+	VMAXPS (AX)(R9*1), Z0, Z0
+	VMAXPS (AX)(R9*2), Z1, Z1
+	VMAXPS (AX)(DX*1), Z2, Z2
+	LEAQ (AX)(R9*4), AX
+	SUBQ $4, CX
+	JMP  col_max4
+col_max1:
 	TESTQ CX, CX
 	JZ    col_maxdone
-col_max:
 	VMAXPS (AX), Z11, Z11
 	ADDQ R9, AX
 	DECQ CX
-	JNZ  col_max
+	JMP  col_max1
 col_maxdone:
+	VMAXPS Z0, Z11, Z11
+	VMAXPS Z2, Z1, Z1
+	VMAXPS Z1, Z11, Z11
 	VSUBPS Z11, Z10, Z12
 	EXP512(Z12, Z4, Z5, Z6)
 	VXORPS Z13, Z13, Z13

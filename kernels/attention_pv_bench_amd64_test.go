@@ -28,6 +28,19 @@ func BenchmarkPVKernels(b *testing.B) {
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
+			qt := make([]float32, dh*qb)
+			b.Run(fmt.Sprintf("scores/qb=%d/ks=%d", qb, vs), func(b *testing.B) {
+				for b.Loop() {
+					scoresTAVX512(st, qt, v, nk, dh, vs, 1)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			mlc := make([]float32, 3*qb)
+			b.Run(fmt.Sprintf("softmaxCols/qb=%d", qb), func(b *testing.B) {
+				for b.Loop() {
+					softmaxColsAVX512(st, nk, mlc)
+				}
+			})
 			b.Run(fmt.Sprintf("outT/qb=%d/vs=%d", qb, vs), func(b *testing.B) {
 				for b.Loop() {
 					pvOutTAVX512(o, st, v, c, nk, dh, vs)
