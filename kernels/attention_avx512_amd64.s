@@ -27,6 +27,24 @@
 	VFMADD231PS q, r2, x; \
 	VSCALEFPS n, x, x
 
+// EXPCOLS sets x = exp(x) for x <= 0 (softmaxCols16AVX512: 11 operations
+// against EXP512's 15, see rows_consts_amd64.go); n and q are clobbered.
+// Z29 holds the lower clamp -104 (exp 0), Z20 log2(e), Z21-Z26 the
+// coefficients b5..b0 of 2^f. x is put first in VMAXPS so that a NaN
+// passes through.
+#define EXPCOLS(x, n, q) \
+	VMAXPS x, Z29, x; \
+	VMULPS Z20, x, x; \
+	VRNDSCALEPS $0, x, n; \
+	VSUBPS n, x, x; \
+	VMOVAPS Z21, q; \
+	VFMADD213PS Z22, x, q; \
+	VFMADD213PS Z23, x, q; \
+	VFMADD213PS Z24, x, q; \
+	VFMADD213PS Z25, x, q; \
+	VFMADD213PS Z26, x, q; \
+	VSCALEFPS n, q, x
+
 // TAILMASK sets K1 to the low CX bits (CX in 1..15); AX clobbered.
 #define TAILMASK \
 	MOVL $1, AX; \
@@ -344,8 +362,9 @@ s32_done:
 // the new maximum is m' = max(m, column maxima, -MaxFloat32), c = exp(m -
 // m') goes to mlc[2*lanes:], the tile becomes exp(st - m') and l' = l*c +
 // its column sums. Register plan: exp constants Z20-Z30 (see
-// rows_avx512_amd64.s), Z10 m, Z11 m', Z12 c, Z13 the sum, Z0 a row,
-// Z4-Z6 exp temporaries.
+// rows_avx512_amd64.s; Z21-Z26 then take EXPCOLS' coefficients for the
+// rows), Z10 m, Z11 m' (Z0-Z2 three more chains of the maxima), Z12 c,
+// Z13 the sum, Z0 a row, Z4-Z6 exp temporaries.
 TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ CA_ST(R13), SI
@@ -398,6 +417,12 @@ col_maxdone:
 	VMAXPS Z1, Z11, Z11
 	VSUBPS Z11, Z10, Z12
 	EXP512(Z12, Z4, Z5, Z6)
+	VBROADCASTSS ·vecConsts+1088(SB), Z21
+	VBROADCASTSS ·vecConsts+1120(SB), Z22
+	VBROADCASTSS ·vecConsts+1152(SB), Z23
+	VBROADCASTSS ·vecConsts+1184(SB), Z24
+	VBROADCASTSS ·vecConsts+1216(SB), Z25
+	VBROADCASTSS ·vecConsts+1248(SB), Z26
 	VXORPS Z13, Z13, Z13
 	MOVQ SI, AX
 	MOVQ BX, CX
@@ -406,7 +431,7 @@ col_maxdone:
 col_exp:
 	VMOVUPS (AX), Z0
 	VSUBPS Z11, Z0, Z0
-	EXP512(Z0, Z4, Z5, Z6)
+	EXPCOLS(Z0, Z4, Z5)
 	VADDPS Z0, Z13, Z13
 	VMOVUPS Z0, (AX)
 	ADDQ R9, AX
