@@ -26,7 +26,9 @@ func (a *Attention) decodeGroups() int {
 
 // runDecodeGroup computes heads [g*decodeHeads, (g+1)*decodeHeads) of every
 // query row with the decode kernels. The heads of a group read consecutive
-// HeadDim slices of the K and V rows.
+// HeadDim slices of the K and V rows (with grouped K/V heads, decodeGroups
+// must return 0 unless each query head has its own K/V head, or the group
+// must be remapped).
 func (a *Attention) runDecodeGroup(g int, out, q, k, v, scratch []float32) {
 	h0 := g * decodeHeads
 	if h0+decodeHeads > a.Heads {

@@ -9,12 +9,17 @@ func pvT32AVX512(a *pvArgs)
 func pvT16AVX512(a *pvArgs)
 
 // pvOutTAVX512 is pvOutTGeneric for blocks of 32 or 16 queries (qb =
-// len(c)): pvT32AVX512 or pvT16AVX512 over the whole tile.
+// len(c)): pvT32AVX512 or pvT16AVX512 over the whole tile (other widths,
+// which only tests ask for, go to the twin).
 func pvOutTAVX512(ot, st, v, c []float32, nk, dh, vs int) {
 	if nk == 0 {
 		return
 	}
 	qb := len(c)
+	if qb != 32 && qb != 16 {
+		pvOutTGeneric(ot, st, v, c, nk, dh, vs)
+		return
+	}
 	_, _, _ = ot[dh*qb-1], st[nk*qb-1], v[(nk-1)*vs+dh-1]
 	a := pvArgs{o: &ot[0], st: &st[0], v: &v[0], c: &c[0], nk: nk, dh: dh, vs: vs}
 	if qb == 32 {
