@@ -76,3 +76,31 @@ func BenchmarkAttentionDecodeStream(b *testing.B) {
 	})
 	_ = sink
 }
+
+// The decode step against a 577-token memory, the whole score row held.
+func BenchmarkAttentionDecode1x577(b *testing.B) { benchAttention(b, 1, 577, false) }
+
+// BenchmarkAttentionDecode1x197Cold is the decode step of a 6-layer
+// decoder: each call reads the cache of the next layer (6 x 1.2 MB in
+// all), so that, as in a real step, the keys and values come from the
+// last-level cache rather than the second.
+func BenchmarkAttentionDecode1x197Cold(b *testing.B) {
+	const heads, dh, keys, layers = 12, 64, 197, 6
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := heads * dh
+	q := randRows(rng, w)
+	var k, v [layers][]float32
+	for l := range k {
+		k[l], v[l] = randRows(rng, keys*w), randRows(rng, keys*w)
+	}
+	out := make([]float32, w)
+	leveltest.ForEachB(b, func(b *testing.B) {
+		a := kernels.Attention{Queries: 1, Keys: keys, Heads: heads, HeadDim: dh}
+		scratch := make([]float32, a.ScratchLen())
+		l := 0
+		timeCPU(b, func() {
+			a.Run(out, q, k[l], v[l], scratch)
+			l = (l + 1) % layers
+		})
+	})
+}
