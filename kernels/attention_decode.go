@@ -7,18 +7,28 @@ import "math"
 // HeadDim values of each cached row, a few lines every Heads*HeadDim
 // values; where the level has decode kernels, the heads go 4 at a time
 // instead, reading 4*HeadDim consecutive values of each row, and the
-// scores of the 4 heads come out of one reduction.
+// scores of the 4 heads come out of one reduction (a 16-way tree where
+// dotRows folds each sum on its own).
+//
+// That pays while the keys and values are in the second-level cache (the
+// decode step's benchmark, one layer's cache read over and over: 1.1x);
+// read from the last-level cache, as a decoder of several layers reads
+// them, the 4-head path measured 5% slower at 197 keys and 20% slower at
+// 577 (3.5 MB), so it is kept to caches of at most decodeMaxBytes.
+const decodeMaxBytes = 2 << 20
 
 // decodeGroups returns the number of groups of decodeHeads heads that Run
 // takes the decode kernels over, or 0 when it goes head by head: the
 // level has decode kernels, the probability is a plain softmax with the
 // whole score row held, the queries are too few for the blocked path and
-// HeadDim is a multiple of the kernels' step. A last group of fewer than
+// HeadDim is a multiple of the kernels' step, and the keys and values
+// take at most decodeMaxBytes. A last group of fewer than
 // decodeHeads heads goes head by head.
 func (a *Attention) decodeGroups() int {
 	if rowImpl.decodeScores == nil || a.Probability != ProbSoftmax || a.Tiled ||
 		rowImpl.queryBlock > 0 && a.Queries >= minBlockQueries ||
-		a.HeadDim%rowImpl.decodeDimStep != 0 || a.Heads < decodeHeads {
+		a.HeadDim%rowImpl.decodeDimStep != 0 || a.Heads < decodeHeads ||
+		2*4*a.Keys*a.Heads*a.HeadDim > decodeMaxBytes {
 		return 0
 	}
 	return (a.Heads + decodeHeads - 1) / decodeHeads
