@@ -41,7 +41,10 @@ const (
 // Tiled is set. Otherwise (decode, sparsemax) each query row is scored
 // against every key in one call (dot products of 4 keys at a time), and
 // P*V is one call summing the value rows; Tiled then bounds the held scores
-// to 128 keys with an online softmax.
+// to 128 keys with an online softmax. At AVX-512 a softmax decode step over
+// a cache of at most 2 MiB takes 4 heads at a time (attention_decode.go).
+// The AVX-512 P*V keeps the block's running output transposed like the
+// scores, one vector of queries per dim (attention_pv_avx512_amd64.s).
 type Attention struct {
 	Queries, Keys  int // rows of Q (and of the output), rows of K and V
 	Heads, HeadDim int
