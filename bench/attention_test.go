@@ -74,6 +74,21 @@ func BenchmarkAttentionDecodeStream(b *testing.B) {
 		timeCPU(b, func() { sink += StreamSum(k) + StreamSum(v) })
 		gbs(b)
 	})
+	// The yardstick of BenchmarkAttentionDecode1x197Cold: 6 layers'
+	// caches read in turn, from the last-level cache.
+	const layers = 6
+	var ks, vs [layers][]float32
+	for l := range ks {
+		ks[l], vs[l] = randRows(rng, keys*w), randRows(rng, keys*w)
+	}
+	b.Run("sum-cold", func(b *testing.B) {
+		l := 0
+		timeCPU(b, func() {
+			sink += StreamSum(ks[l]) + StreamSum(vs[l])
+			l = (l + 1) % layers
+		})
+		gbs(b)
+	})
 	_ = sink
 }
 
