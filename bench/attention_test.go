@@ -7,6 +7,7 @@ import (
 
 	"github.com/vlmrt/vlmrt/internal/leveltest"
 	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // timeCPU runs f b.N times and reports, beside the wall clock, the
@@ -94,6 +95,38 @@ func BenchmarkAttentionDecodeStream(b *testing.B) {
 
 // The decode step against a 577-token memory, the whole score row held.
 func BenchmarkAttentionDecode1x577(b *testing.B) { benchAttention(b, 1, 577, false) }
+
+// BenchmarkAttentionDecode1x197Parallel is the decode step as the runtime
+// runs it, RunParallel on a pool of 2 threads, with one layer's cache
+// (hot) and 6 layers' in turn (cold).
+func BenchmarkAttentionDecode1x197Parallel(b *testing.B) {
+	const heads, dh, keys, layers = 12, 64, 197, 6
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := heads * dh
+	q := randRows(rng, w)
+	var k, v [layers][]float32
+	for l := range k {
+		k[l], v[l] = randRows(rng, keys*w), randRows(rng, keys*w)
+	}
+	out := make([]float32, w)
+	pool := parallel.New(2)
+	defer pool.Close()
+	for _, c := range []struct {
+		name   string
+		layers int
+	}{{"hot", 1}, {"cold", layers}} {
+		b.Run(c.name, func(b *testing.B) {
+			a := kernels.Attention{Queries: 1, Keys: keys, Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ParallelScratchLen())
+			l := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				a.RunParallel(pool, out, q, k[l], v[l], scratch)
+				l = (l + 1) % c.layers
+			}
+		})
+	}
+}
 
 // BenchmarkAttentionDecode1x197Cold is the decode step of a 6-layer
 // decoder: each call reads the cache of the next layer (6 x 1.2 MB in
