@@ -184,6 +184,10 @@ sc_done:
 // broadcast key values, Z26 the scale: 10 loads per 16 FMAs (against 9 per
 // 8 with 16 queries), which is what lifts the scores to near the FMA peak.
 // The last nk%8 keys go one at a time over Z0-Z3 (two chains per vector).
+// Each group of 8 keys first prefetches the next 8 keys' rows (AX, DX,
+// R11 as scratch before they take their roles): the rows of a head are
+// 3 KiB apart in a wide model, and the first block of queries of a head
+// reads them from L3.
 TEXT ·scoresT32AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ SA_ST(R13), DI
@@ -473,6 +477,8 @@ col_expdone:
 #define PA_STS 56
 
 // func pv4AVX512(a *pvArgs)
+// (Not chosen at any level since pvT32AVX512, which reads each value once
+// per block; kept as the baseline of BenchmarkAttentionPathsAB.)
 // For the 4 queries a = 0..3 of a quad: o[a*dh + d] = o[a*dh + d]*c[a] +
 // sum_j st[j*qb + a] * v[j*vs + d], the st rows sts = qb*4 bytes apart. Register plan: per group of 64 dims
 // (masks K1-K4 for its four 16-lane chunks), Z0-Z15 accumulate 4 queries x
