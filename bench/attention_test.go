@@ -7,6 +7,7 @@ import (
 
 	"github.com/vlmrt/vlmrt/internal/leveltest"
 	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // timeCPU runs f b.N times and reports, beside the wall clock, the
@@ -52,3 +53,102 @@ func BenchmarkAttentionDecode1x197(b *testing.B) { benchAttention(b, 1, 197, fal
 
 // The decode step of a flash-type head against a 577-token memory.
 func BenchmarkAttentionDecode1x577Tiled(b *testing.B) { benchAttention(b, 1, 577, true) }
+
+// BenchmarkAttentionDecodeStream is the decode step's yardstick: a plain
+// streaming read of the same 1.2 MB of keys and values (197 rows of 768
+// each), from the second-level cache and with no strides: a dot product of
+// the keys with the values at each level, and StreamSum (eight chains of
+// AVX-512 adds, the fastest read here) of each.
+func BenchmarkAttentionDecodeStream(b *testing.B) {
+	const keys, w = 197, 12 * 64
+	rng := rand.New(rand.NewPCG(1, 2))
+	k, v := randRows(rng, keys*w), randRows(rng, keys*w)
+	gbs := func(b *testing.B) {
+		b.ReportMetric(float64(2*keys*w*4)/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "GB/s")
+	}
+	var sink float32
+	leveltest.ForEachB(b, func(b *testing.B) {
+		timeCPU(b, func() { sink += kernels.Dot(k, v) })
+		gbs(b)
+	})
+	b.Run("sum", func(b *testing.B) {
+		timeCPU(b, func() { sink += StreamSum(k) + StreamSum(v) })
+		gbs(b)
+	})
+	// The yardstick of BenchmarkAttentionDecode1x197Cold: 6 layers'
+	// caches read in turn, from the last-level cache.
+	const layers = 6
+	var ks, vs [layers][]float32
+	for l := range ks {
+		ks[l], vs[l] = randRows(rng, keys*w), randRows(rng, keys*w)
+	}
+	b.Run("sum-cold", func(b *testing.B) {
+		l := 0
+		timeCPU(b, func() {
+			sink += StreamSum(ks[l]) + StreamSum(vs[l])
+			l = (l + 1) % layers
+		})
+		gbs(b)
+	})
+	_ = sink
+}
+
+// The decode step against a 577-token memory, the whole score row held.
+func BenchmarkAttentionDecode1x577(b *testing.B) { benchAttention(b, 1, 577, false) }
+
+// BenchmarkAttentionDecode1x197Parallel is the decode step as the runtime
+// runs it, RunParallel on a pool of 2 threads, with one layer's cache
+// (hot) and 6 layers' in turn (cold).
+func BenchmarkAttentionDecode1x197Parallel(b *testing.B) {
+	const heads, dh, keys, layers = 12, 64, 197, 6
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := heads * dh
+	q := randRows(rng, w)
+	var k, v [layers][]float32
+	for l := range k {
+		k[l], v[l] = randRows(rng, keys*w), randRows(rng, keys*w)
+	}
+	out := make([]float32, w)
+	pool := parallel.New(2)
+	defer pool.Close()
+	for _, c := range []struct {
+		name   string
+		layers int
+	}{{"hot", 1}, {"cold", layers}} {
+		b.Run(c.name, func(b *testing.B) {
+			a := kernels.Attention{Queries: 1, Keys: keys, Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ParallelScratchLen())
+			l := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				a.RunParallel(pool, out, q, k[l], v[l], scratch)
+				l = (l + 1) % c.layers
+			}
+		})
+	}
+}
+
+// BenchmarkAttentionDecode1x197Cold is the decode step of a 6-layer
+// decoder: each call reads the cache of the next layer (6 x 1.2 MB in
+// all), so that, as in a real step, the keys and values come from the
+// last-level cache rather than the second.
+func BenchmarkAttentionDecode1x197Cold(b *testing.B) {
+	const heads, dh, keys, layers = 12, 64, 197, 6
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := heads * dh
+	q := randRows(rng, w)
+	var k, v [layers][]float32
+	for l := range k {
+		k[l], v[l] = randRows(rng, keys*w), randRows(rng, keys*w)
+	}
+	out := make([]float32, w)
+	leveltest.ForEachB(b, func(b *testing.B) {
+		a := kernels.Attention{Queries: 1, Keys: keys, Heads: heads, HeadDim: dh}
+		scratch := make([]float32, a.ScratchLen())
+		l := 0
+		timeCPU(b, func() {
+			a.Run(out, q, k[l], v[l], scratch)
+			l = (l + 1) % layers
+		})
+	})
+}

@@ -24,3 +24,17 @@ func PeakFMA(l kernels.Level, iters int) float64 {
 	}
 	return 0
 }
+
+//go:noescape
+func sumZMM(x *float32, blocks int) float32
+
+// StreamSum returns the sum of x[:len(x)&^127] read with AVX-512 loads in
+// 8 independent chains, as fast as the cache holding x delivers it; the
+// yardstick of bandwidth-bound kernels. It returns 0 for fewer than 128
+// values.
+func StreamSum(x []float32) float32 {
+	if len(x) < 128 {
+		return 0
+	}
+	return sumZMM(&x[0], len(x)/128)
+}

@@ -82,3 +82,51 @@ yloop:
 ydone:
 	VZEROUPPER
 	RET
+
+// func sumZMM(x *float32, blocks int) float32
+//
+// The sum of blocks*128 values, in 8 independent add chains (Z0..Z7) with
+// the loads folded into the adds: a streaming read limited only by the
+// cache or memory that holds x, the yardstick for bandwidth-bound kernels.
+TEXT ·sumZMM(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ blocks+8(FP), CX
+	VXORPS Z0, Z0, Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	TESTQ CX, CX
+	JZ    sdone
+sloop:
+	VADDPS (SI), Z0, Z0
+	VADDPS 64(SI), Z1, Z1
+	VADDPS 128(SI), Z2, Z2
+	VADDPS 192(SI), Z3, Z3
+	VADDPS 256(SI), Z4, Z4
+	VADDPS 320(SI), Z5, Z5
+	VADDPS 384(SI), Z6, Z6
+	VADDPS 448(SI), Z7, Z7
+	ADDQ $512, SI
+	DECQ CX
+	JNZ  sloop
+sdone:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z2, Z0, Z0
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET

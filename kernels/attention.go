@@ -41,7 +41,10 @@ const (
 // Tiled is set. Otherwise (decode, sparsemax) each query row is scored
 // against every key in one call (dot products of 4 keys at a time), and
 // P*V is one call summing the value rows; Tiled then bounds the held scores
-// to 128 keys with an online softmax.
+// to 128 keys with an online softmax. At AVX-512 a softmax decode step over
+// a cache of at most 2 MiB takes 4 heads at a time (attention_decode.go).
+// The AVX-512 P*V keeps the block's running output transposed like the
+// scores, one vector of queries per dim (attention_pv_avx512_amd64.s).
 type Attention struct {
 	Queries, Keys  int // rows of Q (and of the output), rows of K and V
 	Heads, HeadDim int
@@ -79,7 +82,7 @@ func (a *Attention) scale() float32 {
 // ScratchLen returns how many float32 values Run needs in scratch. It does
 // not depend on the kernel level.
 func (a *Attention) ScratchLen() int {
-	row := 2 * a.Keys
+	row := max(2, decodeHeads) * a.Keys
 	if a.Tiled {
 		row = attentionTile + a.HeadDim
 	}
@@ -139,6 +142,12 @@ func (a *Attention) Run(out, q, k, v, scratch []float32) {
 	if a.Keys == 0 {
 		return
 	}
+	if groups := a.decodeGroups(); groups > 0 {
+		for g := 0; g < groups; g++ {
+			a.runDecodeGroup(g, out, q, k, v, scratch)
+		}
+		return
+	}
 	for h := 0; h < a.Heads; h++ {
 		a.runHead(h, out, q, k, v, scratch)
 	}
@@ -158,21 +167,32 @@ func (a *Attention) RunParallel(pool *parallel.Pool, out, q, k, v, scratch []flo
 		return
 	}
 	a.task = attentionTask{a: a, out: out, q: q, k: k, v: v, scratch: scratch, scratchLen: sl}
-	pool.Run(a.Heads, &a.task)
+	parts := a.Heads
+	if groups := a.decodeGroups(); groups > 0 {
+		parts, a.task.decode = groups, true
+	}
+	pool.Run(parts, &a.task)
 	a.task = attentionTask{}
 }
 
-// attentionTask runs one head per part.
+// attentionTask runs one head per part, or one group of decodeHeads heads
+// when decode is set (as Run does, so that the results are the same).
 type attentionTask struct {
 	a            *Attention
 	out, q, k, v []float32
 	scratch      []float32
 	scratchLen   int
+	decode       bool
 }
 
-// Do runs head h with its own slice of the scratch.
+// Do runs head (or decode group) h with its own slice of the scratch.
 func (t *attentionTask) Do(h int) {
-	t.a.runHead(h, t.out, t.q, t.k, t.v, t.scratch[h*t.scratchLen:(h+1)*t.scratchLen])
+	scratch := t.scratch[h*t.scratchLen : (h+1)*t.scratchLen]
+	if t.decode {
+		t.a.runDecodeGroup(h, t.out, t.q, t.k, t.v, scratch)
+		return
+	}
+	t.a.runHead(h, t.out, t.q, t.k, t.v, scratch)
 }
 
 // keeps returns the mask row of query i and how many leading keys it may
@@ -279,7 +299,15 @@ func (a *Attention) blockedHead(h, i0, nq, qb int, out, q, k, v, scratch []float
 			}
 		}
 		rowImpl.softmaxCols(st, nk, mlc)
-		rowImpl.pvT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+		if rowImpl.pvOutT != nil {
+			rowImpl.pvOutT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+		} else {
+			rowImpl.pvT(o, st, v[j0*vs+h*dh:], mlc[2*qb:], nk, dh, vs)
+		}
+	}
+	if rowImpl.pvOutT != nil {
+		rowImpl.outT(out[i0*os+h*dh:], o, mlc[qb:2*qb], nq, dh, os)
+		return
 	}
 	for r := 0; r < nq; r++ {
 		oi := out[(i0+r)*os+h*dh : (i0+r)*os+h*dh+dh]

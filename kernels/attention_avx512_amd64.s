@@ -27,6 +27,24 @@
 	VFMADD231PS q, r2, x; \
 	VSCALEFPS n, x, x
 
+// EXPCOLS sets x = exp(x) for x <= 0 (softmaxCols16AVX512: 11 operations
+// against EXP512's 15, see rows_consts_amd64.go); n and q are clobbered.
+// Z29 holds the lower clamp -104 (exp 0), Z20 log2(e), Z21-Z26 the
+// coefficients b5..b0 of 2^f. x is put first in VMAXPS so that a NaN
+// passes through.
+#define EXPCOLS(x, n, q) \
+	VMAXPS x, Z29, x; \
+	VMULPS Z20, x, x; \
+	VRNDSCALEPS $0, x, n; \
+	VSUBPS n, x, x; \
+	VMOVAPS Z21, q; \
+	VFMADD213PS Z22, x, q; \
+	VFMADD213PS Z23, x, q; \
+	VFMADD213PS Z24, x, q; \
+	VFMADD213PS Z25, x, q; \
+	VFMADD213PS Z26, x, q; \
+	VSCALEFPS n, q, x
+
 // TAILMASK sets K1 to the low CX bits (CX in 1..15); AX clobbered.
 #define TAILMASK \
 	MOVL $1, AX; \
@@ -166,6 +184,10 @@ sc_done:
 // broadcast key values, Z26 the scale: 10 loads per 16 FMAs (against 9 per
 // 8 with 16 queries), which is what lifts the scores to near the FMA peak.
 // The last nk%8 keys go one at a time over Z0-Z3 (two chains per vector).
+// Each group of 8 keys first prefetches the next 8 keys' rows (AX, DX,
+// R11 as scratch before they take their roles): the rows of a head are
+// 3 KiB apart in a wide model, and the first block of queries of a head
+// reads them from L3.
 TEXT ·scoresT32AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ SA_ST(R13), DI
@@ -180,6 +202,24 @@ TEXT ·scoresT32AVX512(SB), NOSPLIT, $0-8
 s32_block8:
 	CMPQ R9, $8
 	JB   s32_single
+	// Prefetch the next 8 keys' rows (beyond the tile too: prefetches do
+	// not fault), one line of each of the 8 rows per round.
+	LEAQ (SI)(R12*1), AX
+	LEAQ (AX)(BX*4), DX
+	MOVQ R10, R11
+s32_prefetch:
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(BX*1)
+	PREFETCHT0 (AX)(BX*2)
+	PREFETCHT0 (AX)(CX*1)
+	PREFETCHT0 (DX)
+	PREFETCHT0 (DX)(BX*1)
+	PREFETCHT0 (DX)(BX*2)
+	PREFETCHT0 (DX)(CX*1)
+	ADDQ $64, AX
+	ADDQ $64, DX
+	SUBQ $16, R11
+	JG   s32_prefetch
 	MOVQ SI, AX
 	LEAQ (SI)(BX*4), DX
 	MOVQ SA_QT(R13), R8
@@ -326,8 +366,9 @@ s32_done:
 // the new maximum is m' = max(m, column maxima, -MaxFloat32), c = exp(m -
 // m') goes to mlc[2*lanes:], the tile becomes exp(st - m') and l' = l*c +
 // its column sums. Register plan: exp constants Z20-Z30 (see
-// rows_avx512_amd64.s), Z10 m, Z11 m', Z12 c, Z13 the sum, Z0 a row,
-// Z4-Z6 exp temporaries.
+// rows_avx512_amd64.s; Z21-Z26 then take EXPCOLS' coefficients for the
+// rows), Z10 m, Z11 m' (Z0-Z2 three more chains of the maxima), Z12 c,
+// Z13 the sum, Z0 a row, Z4-Z6 exp temporaries.
 TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ CA_ST(R13), SI
@@ -350,18 +391,42 @@ TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
 	VMOVUPS (DI), Z10
 	VBROADCASTSS ·vecConsts+992(SB), Z11
 	VMAXPS Z10, Z11, Z11
+	// The column maxima in four chains (Z11, Z0-Z2), 4 rows at a time.
+	VMOVAPS Z11, Z0
+	VMOVAPS Z11, Z1
+	VMOVAPS Z11, Z2
 	MOVQ SI, AX
 	MOVQ BX, CX
+	LEAQ (R9)(R9*2), DX
+col_max4:
+	CMPQ CX, $4
+	JB   col_max1
+	VMAXPS (AX), Z11, Z11
+	VMAXPS (AX)(R9*1), Z0, Z0
+	VMAXPS (AX)(R9*2), Z1, Z1
+	VMAXPS (AX)(DX*1), Z2, Z2
+	LEAQ (AX)(R9*4), AX
+	SUBQ $4, CX
+	JMP  col_max4
+col_max1:
 	TESTQ CX, CX
 	JZ    col_maxdone
-col_max:
 	VMAXPS (AX), Z11, Z11
 	ADDQ R9, AX
 	DECQ CX
-	JNZ  col_max
+	JMP  col_max1
 col_maxdone:
+	VMAXPS Z0, Z11, Z11
+	VMAXPS Z2, Z1, Z1
+	VMAXPS Z1, Z11, Z11
 	VSUBPS Z11, Z10, Z12
 	EXP512(Z12, Z4, Z5, Z6)
+	VBROADCASTSS ·vecConsts+1280(SB), Z21
+	VBROADCASTSS ·vecConsts+1312(SB), Z22
+	VBROADCASTSS ·vecConsts+1344(SB), Z23
+	VBROADCASTSS ·vecConsts+1376(SB), Z24
+	VBROADCASTSS ·vecConsts+1408(SB), Z25
+	VBROADCASTSS ·vecConsts+1440(SB), Z26
 	VXORPS Z13, Z13, Z13
 	MOVQ SI, AX
 	MOVQ BX, CX
@@ -370,7 +435,7 @@ col_maxdone:
 col_exp:
 	VMOVUPS (AX), Z0
 	VSUBPS Z11, Z0, Z0
-	EXP512(Z0, Z4, Z5, Z6)
+	EXPCOLS(Z0, Z4, Z5)
 	VADDPS Z0, Z13, Z13
 	VMOVUPS Z0, (AX)
 	ADDQ R9, AX
@@ -412,6 +477,8 @@ col_expdone:
 #define PA_STS 56
 
 // func pv4AVX512(a *pvArgs)
+// (Not chosen at any level since pvT32AVX512, which reads each value once
+// per block; kept as the baseline of BenchmarkAttentionPathsAB.)
 // For the 4 queries a = 0..3 of a quad: o[a*dh + d] = o[a*dh + d]*c[a] +
 // sum_j st[j*qb + a] * v[j*vs + d], the st rows sts = qb*4 bytes apart. Register plan: per group of 64 dims
 // (masks K1-K4 for its four 16-lane chunks), Z0-Z15 accumulate 4 queries x

@@ -100,3 +100,56 @@ func pvTGeneric(o, st, v, c []float32, nk, dh, vs int) {
 		}
 	}
 }
+
+// pvOutTGeneric is pvTGeneric with the block's running output kept
+// transposed, like the score tile: ot[d*qb + r] = ot[d*qb+r]*c[r] + sum_j
+// st[j*qb+r] * v[j*vs+d], qb = len(c).
+func pvOutTGeneric(ot, st, v, c []float32, nk, dh, vs int) {
+	qb := len(c)
+	for d := 0; d < dh; d++ {
+		row := ot[d*qb : (d+1)*qb]
+		for r := range row {
+			row[r] *= c[r]
+		}
+		for j := 0; j < nk; j++ {
+			x := v[j*vs+d]
+			for r, p := range st[j*qb : (j+1)*qb] {
+				row[r] += p * x
+			}
+		}
+	}
+}
+
+// outTGeneric writes the block's transposed running output ot (dh rows of
+// qb = len(l) lanes) divided by the running sums l as nq rows os apart:
+// out[r*os + d] = ot[d*qb + r] / l[r].
+func outTGeneric(out, ot, l []float32, nq, dh, os int) {
+	qb := len(l)
+	for r := 0; r < nq; r++ {
+		inv := 1 / l[r]
+		oi := out[r*os : r*os+dh]
+		for d := range oi {
+			oi[d] = ot[d*qb+r] * inv
+		}
+	}
+}
+
+// decodeHeads is the number of heads the decode kernels take at once.
+const decodeHeads = 4
+
+// decodeScoresGeneric scores one query row against nk keys for 4 heads at
+// once: s[hh*ss + j] = scale * dot(q[hh*dh : (hh+1)*dh], k[j*ks+hh*dh :
+// j*ks+(hh+1)*dh]) for hh < 4, j < nk.
+func decodeScoresGeneric(s, q, k []float32, nk, dh, ks, ss int, scale float32) {
+	for hh := 0; hh < decodeHeads; hh++ {
+		dotRowsGeneric(s[hh*ss:hh*ss+nk], q[hh*dh:(hh+1)*dh], k[hh*dh:], ks, scale)
+	}
+}
+
+// decodePVGeneric sets, for the 4 heads hh, o[hh*dh : (hh+1)*dh] = sum_j
+// p[hh*ps + j] * v[j*vs+hh*dh : j*vs+(hh+1)*dh], j < nk.
+func decodePVGeneric(o, p, v []float32, nk, dh, vs, ps int) {
+	for hh := 0; hh < decodeHeads; hh++ {
+		axpyRowsGeneric(o[hh*dh:(hh+1)*dh], p[hh*ps:hh*ps+nk], v[hh*dh:], vs)
+	}
+}

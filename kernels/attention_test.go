@@ -142,6 +142,11 @@ func attentionCases() []attentionCase {
 		{name: "tiled 21x300", queries: 21, keys: 300, heads: 2, d: 64, tiled: true},
 		{name: "tiled decode 1x300 causal", queries: 2, keys: 300, heads: 2, d: 40, tiled: true, causal: true},
 		{name: "tiled masked 5x260", queries: 5, keys: 260, heads: 1, d: 16, tiled: true, mask: "rows"},
+		{name: "decode heads 4 at a time, last group of 2, strided", queries: 1, keys: 7, heads: 6, d: 64, pad: 3},
+		{name: "decode 2x37 4x128 causal, row mask", queries: 2, keys: 37, heads: 4, d: 128, causal: true, mask: "rows"},
+		{name: "decode 3x5 8x64 shared mask", queries: 3, keys: 5, heads: 8, d: 64, mask: "shared"},
+		{name: "decode one key 4x64", queries: 1, keys: 1, heads: 4, d: 64},
+		{name: "decode 1x4 5x192", queries: 1, keys: 4, heads: 5, d: 192, pad: 1},
 		{name: "sparsemax 6x29", queries: 6, keys: 29, heads: 2, d: 16, sparse: true},
 		{name: "sparsemax masked 4x17", queries: 4, keys: 17, heads: 2, d: 8, sparse: true, mask: "rows", causal: true},
 	}
@@ -196,6 +201,19 @@ func TestAttention(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer kernels.SetQueryBlockForTest(5)()
+		testAttention(t)
+		t.Run("transposed output", func(t *testing.T) {
+			defer kernels.SetTransposedPVForTest()()
+			testAttention(t)
+		})
+	})
+	t.Run("generic decode 4 heads at a time", func(t *testing.T) {
+		prev := kernels.Active()
+		defer kernels.SetLevel(prev) //nolint:errcheck // prev was supported
+		if err := kernels.SetLevel(kernels.Generic); err != nil {
+			t.Fatal(err)
+		}
+		defer kernels.SetDecodeKernelsForTest()()
 		testAttention(t)
 	})
 }

@@ -46,6 +46,17 @@ type rowKernels struct {
 	scoresT     func(st, qt, k []float32, nk, dh, ks int, scale float32)
 	softmaxCols func(st []float32, nk int, mlc []float32)
 	pvT         func(o, st, v, c []float32, nk, dh, vs int)
+	// pvOutT, where not nil, replaces pvT and keeps the block's running
+	// output transposed (pvOutTGeneric), one vector of query lanes per dim.
+	// outT then writes that output back as rows (outTGeneric).
+	pvOutT func(ot, st, v, c []float32, nk, dh, vs int)
+	outT   func(out, ot, l []float32, nq, dh, os int)
+	// decodeScores and decodePV, where not nil, take the row path 4 heads
+	// at a time (attention_decode.go) when HeadDim is a multiple of
+	// decodeDimStep.
+	decodeScores  func(s, q, k []float32, nk, dh, ks, ss int, scale float32)
+	decodePV      func(o, p, v []float32, nk, dh, vs, ps int)
+	decodeDimStep int
 }
 
 // genericRows are the pure-Go twins.
@@ -74,6 +85,7 @@ var genericRows = rowKernels{
 	scoresT:     scoresTGeneric,
 	softmaxCols: softmaxColsGeneric,
 	pvT:         pvTGeneric,
+	outT:        outTGeneric,
 }
 
 // rowImpl is the active level's row kernels.

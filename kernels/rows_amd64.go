@@ -50,6 +50,11 @@ func rowKernelsFor(l Level) rowKernels {
 		k.scoresT = scoresTAVX512
 		k.softmaxCols = softmaxColsAVX512
 		k.pvT = pvTAVX512
+		k.pvOutT = pvOutTAVX512
+		k.outT = outTAVX512
+		k.decodeScores = decodeScoresAVX512
+		k.decodePV = decodePVAVX512
+		k.decodeDimStep = 64
 	}
 	return k
 }
