@@ -60,19 +60,22 @@ func fixtureFiles(t testing.TB) []string {
 }
 
 // TestRunAllocatesNothing checks that Session.Run allocates nothing, for
-// every head, single-threaded and with a worker pool.
+// every head, either way of cross-attention, single-threaded and with a
+// worker pool.
 func TestRunAllocatesNothing(t *testing.T) {
 	pool := parallel.New(2)
 	defer pool.Close()
 	for _, path := range fixtureFiles(t) {
-		_, plan, in := loadFixture(t, path)
-		for _, p := range []*parallel.Pool{nil, pool} {
-			s := plan.NewSession(p)
-			require.NoError(t, in.Fill(s))
-			s.Run()
-			allocs := testing.AllocsPerRun(5, s.Run)
-			assert.Zero(t, allocs, "%s with %d threads", filepath.Base(path), p.Threads())
-		}
+		forEachMemoryAttention(t, filepath.Base(path), func(t *testing.T) {
+			_, plan, in := loadFixture(t, path)
+			for _, p := range []*parallel.Pool{nil, pool} {
+				s := plan.NewSession(p)
+				require.NoError(t, in.Fill(s))
+				s.Run()
+				allocs := testing.AllocsPerRun(5, s.Run)
+				assert.Zero(t, allocs, "%d threads", p.Threads())
+			}
+		})
 	}
 }
 
@@ -83,7 +86,7 @@ func TestRunIsDeterministic(t *testing.T) {
 	defer pool.Close()
 	for _, path := range fixtureFiles(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
-		t.Run(name, func(t *testing.T) {
+		forEachMemoryAttention(t, name, func(t *testing.T) {
 			_, plan, in := loadFixture(t, path)
 			s := plan.NewSession(nil)
 			require.NoError(t, in.Fill(s))
