@@ -214,7 +214,19 @@ func gatherT16AVX512(a *gatherArgs)
 //go:noescape
 func gatherT8AVX2(a *gatherArgs)
 
-func gatherTAVX512(qt, q []float32, nq, dh, qs int) {
+type transposeArgs struct {
+	qt, q        *float32
+	dh, qs, qtsB int // qs and qtsB in bytes
+}
+
+//go:noescape
+func transposeT16AVX512(a *transposeArgs)
+
+func gatherTAVX512(qt, q []float32, nq, dh, qs int) { gatherTAVX512With(qt, q, nq, dh, qs, true) }
+
+// gatherTAVX512With is gatherTAVX512; without transpose it gathers every
+// half-block (the baseline of BenchmarkAttentionPathsAB).
+func gatherTAVX512With(qt, q []float32, nq, dh, qs int, transpose bool) {
 	qb := len(qt) / dh
 	if (nq-1)*qs+dh > math.MaxInt32 {
 		gatherTGeneric(qt, q, nq, dh, qs)
@@ -226,6 +238,12 @@ func gatherTAVX512(qt, q []float32, nq, dh, qs int) {
 		src := q[:1]
 		if n > 0 {
 			src = q[half*qs : (half+n-1)*qs+dh]
+		}
+		if transpose && n == 16 && dh%16 == 0 {
+			_ = qt[half+(dh-1)*qb+15]
+			a := transposeArgs{&qt[half], &src[0], dh, qs * 4, qb * 4}
+			transposeT16AVX512(&a)
+			continue
 		}
 		gatherTAsm(qt[half:], src, n, dh, qs, qb*4, 16)
 	}

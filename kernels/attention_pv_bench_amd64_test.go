@@ -180,6 +180,21 @@ func BenchmarkAttentionPathsAB(b *testing.B) {
 					func() { rowImpl.pvOutT = pv; a.Run(out, q, k, v, scratch) }))
 			}
 		})
+		b.Run(fmt.Sprintf("gather/%dx%d", shape[0], shape[1]), func(b *testing.B) {
+			q := randSlice(rng, shape[0]*w, -1, 1)
+			k, v := randSlice(rng, shape[1]*w, -1, 1), randSlice(rng, shape[1]*w, -1, 1)
+			out := make([]float32, shape[0]*w)
+			a := Attention{Queries: shape[0], Keys: shape[1], Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ScratchLen())
+			gather := rowImpl.gatherT
+			defer func() { rowImpl.gatherT = gather }()
+			old := func(qt, q []float32, nq, dh, qs int) { gatherTAVX512With(qt, q, nq, dh, qs, false) }
+			for b.Loop() {
+				report(b)(abRatios(4,
+					func() { rowImpl.gatherT = old; a.Run(out, q, k, v, scratch) },
+					func() { rowImpl.gatherT = gather; a.Run(out, q, k, v, scratch) }))
+			}
+		})
 	}
 	for _, layers := range []int{1, 6} {
 		b.Run(fmt.Sprintf("decode/1x197/layers=%d", layers), func(b *testing.B) {
