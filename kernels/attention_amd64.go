@@ -57,6 +57,9 @@ func scoresT32AVX512(a *scoresArgs)
 func softmaxCols16AVX512(a *colsArgs)
 
 //go:noescape
+func softmaxColsRef16AVX512(a *colsArgs)
+
+//go:noescape
 func pv4AVX512(a *pvArgs)
 
 //go:noescape
@@ -92,6 +95,20 @@ func softmaxColsAVX512(st []float32, nk int, mlc []float32) {
 	for half := 0; half < qb; half += 16 {
 		a := colsArgs{&st[half], nk, &mlc[half], qb * 4, qb}
 		softmaxCols16AVX512(&a)
+	}
+}
+
+// softmaxColsRefAVX512 is softmaxColsAVX512 with the former exp
+// (softmaxColsRef16AVX512), the baseline of BenchmarkAttentionPathsAB.
+func softmaxColsRefAVX512(st []float32, nk int, mlc []float32) {
+	if nk == 0 {
+		return
+	}
+	qb := len(mlc) / 3
+	_ = st[nk*qb-1]
+	for half := 0; half < qb; half += 16 {
+		a := colsArgs{&st[half], nk, &mlc[half], qb * 4, qb}
+		softmaxColsRef16AVX512(&a)
 	}
 }
 

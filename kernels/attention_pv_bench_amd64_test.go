@@ -196,6 +196,22 @@ func BenchmarkAttentionPathsAB(b *testing.B) {
 			}
 		})
 	}
+	for _, shape := range [][2]int{{64, 577}, {16, 197}} {
+		b.Run(fmt.Sprintf("softmax/%dx%d", shape[0], shape[1]), func(b *testing.B) {
+			q := randSlice(rng, shape[0]*w, -1, 1)
+			k, v := randSlice(rng, shape[1]*w, -1, 1), randSlice(rng, shape[1]*w, -1, 1)
+			out := make([]float32, shape[0]*w)
+			a := Attention{Queries: shape[0], Keys: shape[1], Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ScratchLen())
+			cols := rowImpl.softmaxCols
+			defer func() { rowImpl.softmaxCols = cols }()
+			for b.Loop() {
+				report(b)(abRatios(4,
+					func() { rowImpl.softmaxCols = softmaxColsRefAVX512; a.Run(out, q, k, v, scratch) },
+					func() { rowImpl.softmaxCols = cols; a.Run(out, q, k, v, scratch) }))
+			}
+		})
+	}
 	for _, layers := range []int{1, 6} {
 		b.Run(fmt.Sprintf("decode/1x197/layers=%d", layers), func(b *testing.B) {
 			q := randSlice(rng, w, -1, 1)
