@@ -375,7 +375,8 @@ s32_done:
 // rows_avx512_amd64.s; Z22-Z26 then take EXPCOLS' coefficients for the
 // rows and Z27 its rounding constant), Z10 m, Z11 m' (Z0-Z2 three more
 // chains of the maxima), Z12 c,
-// Z13 the sum, Z0 a row, Z4-Z6 exp temporaries.
+// Z13, Z15, Z18, Z19 the sums, Z0-Z3 four rows, Z4-Z9 and Z16-Z17 exp
+// temporaries (Z4-Z6 first for c's).
 TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ CA_ST(R13), SI
@@ -435,11 +436,43 @@ col_maxdone:
 	VBROADCASTSS ·vecConsts+1408(SB), Z25
 	VBROADCASTSS ·vecConsts+1440(SB), Z26
 	VXORPS Z13, Z13, Z13
+	VXORPS Z15, Z15, Z15
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
 	MOVQ SI, AX
 	MOVQ BX, CX
+	LEAQ (R9)(R9*2), DX
+	// Four rows at a time, so that four exp chains (about 45 cycles of
+	// latency each) are in flight, with their sums in Z13, Z15, Z18, Z19.
+col_exp4:
+	CMPQ CX, $4
+	JB   col_exp1
+	VMOVUPS (AX), Z0
+	VMOVUPS (AX)(R9*1), Z1
+	VMOVUPS (AX)(R9*2), Z2
+	VMOVUPS (AX)(DX*1), Z3
+	VSUBPS Z11, Z0, Z0
+	VSUBPS Z11, Z1, Z1
+	VSUBPS Z11, Z2, Z2
+	VSUBPS Z11, Z3, Z3
+	EXPCOLS(Z0, Z4, Z5)
+	EXPCOLS(Z1, Z6, Z7)
+	EXPCOLS(Z2, Z8, Z9)
+	EXPCOLS(Z3, Z16, Z17)
+	VADDPS Z0, Z13, Z13
+	VADDPS Z1, Z15, Z15
+	VADDPS Z2, Z18, Z18
+	VADDPS Z3, Z19, Z19
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R9*1)
+	VMOVUPS Z2, (AX)(R9*2)
+	VMOVUPS Z3, (AX)(DX*1)
+	LEAQ (AX)(R9*4), AX
+	SUBQ $4, CX
+	JMP  col_exp4
+col_exp1:
 	TESTQ CX, CX
 	JZ    col_expdone
-col_exp:
 	VMOVUPS (AX), Z0
 	VSUBPS Z11, Z0, Z0
 	EXPCOLS(Z0, Z4, Z5)
@@ -447,8 +480,11 @@ col_exp:
 	VMOVUPS Z0, (AX)
 	ADDQ R9, AX
 	DECQ CX
-	JNZ  col_exp
+	JMP  col_exp1
 col_expdone:
+	VADDPS Z15, Z13, Z13
+	VADDPS Z19, Z18, Z18
+	VADDPS Z18, Z13, Z13
 	VMOVUPS (DI)(R8*1), Z14
 	VFMADD213PS Z13, Z12, Z14
 	VMOVUPS Z11, (DI)
