@@ -57,6 +57,9 @@ func scoresT32AVX512(a *scoresArgs)
 func softmaxCols16AVX512(a *colsArgs)
 
 //go:noescape
+func softmaxColsRef16AVX512(a *colsArgs)
+
+//go:noescape
 func pv4AVX512(a *pvArgs)
 
 //go:noescape
@@ -92,6 +95,20 @@ func softmaxColsAVX512(st []float32, nk int, mlc []float32) {
 	for half := 0; half < qb; half += 16 {
 		a := colsArgs{&st[half], nk, &mlc[half], qb * 4, qb}
 		softmaxCols16AVX512(&a)
+	}
+}
+
+// softmaxColsRefAVX512 is softmaxColsAVX512 with the former exp
+// (softmaxColsRef16AVX512), the baseline of BenchmarkAttentionPathsAB.
+func softmaxColsRefAVX512(st []float32, nk int, mlc []float32) {
+	if nk == 0 {
+		return
+	}
+	qb := len(mlc) / 3
+	_ = st[nk*qb-1]
+	for half := 0; half < qb; half += 16 {
+		a := colsArgs{&st[half], nk, &mlc[half], qb * 4, qb}
+		softmaxColsRef16AVX512(&a)
 	}
 }
 
@@ -214,7 +231,19 @@ func gatherT16AVX512(a *gatherArgs)
 //go:noescape
 func gatherT8AVX2(a *gatherArgs)
 
-func gatherTAVX512(qt, q []float32, nq, dh, qs int) {
+type transposeArgs struct {
+	qt, q        *float32
+	dh, qs, qtsB int // qs and qtsB in bytes
+}
+
+//go:noescape
+func transposeT16AVX512(a *transposeArgs)
+
+func gatherTAVX512(qt, q []float32, nq, dh, qs int) { gatherTAVX512With(qt, q, nq, dh, qs, true) }
+
+// gatherTAVX512With is gatherTAVX512; without transpose it gathers every
+// half-block (the baseline of BenchmarkAttentionPathsAB).
+func gatherTAVX512With(qt, q []float32, nq, dh, qs int, transpose bool) {
 	qb := len(qt) / dh
 	if (nq-1)*qs+dh > math.MaxInt32 {
 		gatherTGeneric(qt, q, nq, dh, qs)
@@ -226,6 +255,12 @@ func gatherTAVX512(qt, q []float32, nq, dh, qs int) {
 		src := q[:1]
 		if n > 0 {
 			src = q[half*qs : (half+n-1)*qs+dh]
+		}
+		if transpose && n == 16 && dh%16 == 0 {
+			_ = qt[half+(dh-1)*qb+15]
+			a := transposeArgs{&qt[half], &src[0], dh, qs * 4, qb * 4}
+			transposeT16AVX512(&a)
+			continue
 		}
 		gatherTAsm(qt[half:], src, n, dh, qs, qb*4, 16)
 	}

@@ -27,17 +27,23 @@
 	VFMADD231PS q, r2, x; \
 	VSCALEFPS n, x, x
 
-// EXPCOLS sets x = exp(x) for x <= 0 (softmaxCols16AVX512: 11 operations
-// against EXP512's 15, see rows_consts_amd64.go); n and q are clobbered.
-// Z29 holds the lower clamp -104 (exp 0), Z20 log2(e), Z21-Z26 the
-// coefficients b5..b0 of 2^f. x is put first in VMAXPS so that a NaN
-// passes through.
+// EXPCOLS sets x = exp(x) for x <= 0 (softmaxCols16AVX512); n and q are
+// clobbered. t = x log2 e, n = round(t) by adding and subtracting 1.5 * 2^23
+// (Z27; n starts as a broadcast load of it, so that the FMA needs no
+// copy), f = t - n in one FMA from the exact product, 2^f by b of degree 5
+// (q starts as a broadcast load of b5), then 2^n by VSCALEFPS: 10
+// operations on the vector ports (against 13 with VRNDSCALEPS, two uops,
+// a VSUBPS and a register copy). Z29 holds the lower clamp -104 (exp 0;
+// it also keeps -Inf, a blocked key, from making f a NaN), Z20 log2(e),
+// Z22-Z26 the coefficients b4..b0 of 2^f. x is put first in VMAXPS so
+// that a NaN passes through.
 #define EXPCOLS(x, n, q) \
 	VMAXPS x, Z29, x; \
-	VMULPS Z20, x, x; \
-	VRNDSCALEPS $0, x, n; \
-	VSUBPS n, x, x; \
-	VMOVAPS Z21, q; \
+	VBROADCASTSS ·vecConsts+1248(SB), n; \
+	VFMADD231PS Z20, x, n; \
+	VSUBPS Z27, n, n; \
+	VFMSUB213PS n, Z20, x; \
+	VBROADCASTSS ·vecConsts+1280(SB), q; \
 	VFMADD213PS Z22, x, q; \
 	VFMADD213PS Z23, x, q; \
 	VFMADD213PS Z24, x, q; \
@@ -366,9 +372,11 @@ s32_done:
 // the new maximum is m' = max(m, column maxima, -MaxFloat32), c = exp(m -
 // m') goes to mlc[2*lanes:], the tile becomes exp(st - m') and l' = l*c +
 // its column sums. Register plan: exp constants Z20-Z30 (see
-// rows_avx512_amd64.s; Z21-Z26 then take EXPCOLS' coefficients for the
-// rows), Z10 m, Z11 m' (Z0-Z2 three more chains of the maxima), Z12 c,
-// Z13 the sum, Z0 a row, Z4-Z6 exp temporaries.
+// rows_avx512_amd64.s; Z22-Z26 then take EXPCOLS' coefficients for the
+// rows and Z27 its rounding constant), Z10 m, Z11 m' (Z0-Z2 three more
+// chains of the maxima), Z12 c,
+// Z13, Z15, Z18, Z19 the sums, Z0-Z3 four rows, Z4-Z9 and Z16-Z17 exp
+// temporaries (Z4-Z6 first for c's).
 TEXT ·softmaxCols16AVX512(SB), NOSPLIT, $0-8
 	MOVQ a+0(FP), R13
 	MOVQ CA_ST(R13), SI
@@ -421,18 +429,50 @@ col_maxdone:
 	VMAXPS Z1, Z11, Z11
 	VSUBPS Z11, Z10, Z12
 	EXP512(Z12, Z4, Z5, Z6)
-	VBROADCASTSS ·vecConsts+1280(SB), Z21
+	VBROADCASTSS ·vecConsts+1248(SB), Z27
 	VBROADCASTSS ·vecConsts+1312(SB), Z22
 	VBROADCASTSS ·vecConsts+1344(SB), Z23
 	VBROADCASTSS ·vecConsts+1376(SB), Z24
 	VBROADCASTSS ·vecConsts+1408(SB), Z25
 	VBROADCASTSS ·vecConsts+1440(SB), Z26
 	VXORPS Z13, Z13, Z13
+	VXORPS Z15, Z15, Z15
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
 	MOVQ SI, AX
 	MOVQ BX, CX
+	LEAQ (R9)(R9*2), DX
+	// Four rows at a time, so that four exp chains (about 45 cycles of
+	// latency each) are in flight, with their sums in Z13, Z15, Z18, Z19.
+col_exp4:
+	CMPQ CX, $4
+	JB   col_exp1
+	VMOVUPS (AX), Z0
+	VMOVUPS (AX)(R9*1), Z1
+	VMOVUPS (AX)(R9*2), Z2
+	VMOVUPS (AX)(DX*1), Z3
+	VSUBPS Z11, Z0, Z0
+	VSUBPS Z11, Z1, Z1
+	VSUBPS Z11, Z2, Z2
+	VSUBPS Z11, Z3, Z3
+	EXPCOLS(Z0, Z4, Z5)
+	EXPCOLS(Z1, Z6, Z7)
+	EXPCOLS(Z2, Z8, Z9)
+	EXPCOLS(Z3, Z16, Z17)
+	VADDPS Z0, Z13, Z13
+	VADDPS Z1, Z15, Z15
+	VADDPS Z2, Z18, Z18
+	VADDPS Z3, Z19, Z19
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, (AX)(R9*1)
+	VMOVUPS Z2, (AX)(R9*2)
+	VMOVUPS Z3, (AX)(DX*1)
+	LEAQ (AX)(R9*4), AX
+	SUBQ $4, CX
+	JMP  col_exp4
+col_exp1:
 	TESTQ CX, CX
 	JZ    col_expdone
-col_exp:
 	VMOVUPS (AX), Z0
 	VSUBPS Z11, Z0, Z0
 	EXPCOLS(Z0, Z4, Z5)
@@ -440,8 +480,11 @@ col_exp:
 	VMOVUPS Z0, (AX)
 	ADDQ R9, AX
 	DECQ CX
-	JNZ  col_exp
+	JMP  col_exp1
 col_expdone:
+	VADDPS Z15, Z13, Z13
+	VADDPS Z19, Z18, Z18
+	VADDPS Z18, Z13, Z13
 	VMOVUPS (DI)(R8*1), Z14
 	VFMADD213PS Z13, Z12, Z14
 	VMOVUPS Z11, (DI)

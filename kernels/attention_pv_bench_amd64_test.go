@@ -144,10 +144,13 @@ func abRatios(n int, old, new func()) (bestOld, bestNew time.Duration, q1, med, 
 }
 
 // BenchmarkAttentionPathsAB compares, in one process at AVX-512, the
-// transposed P*V (pvOutT) with pv4AVX512 on the blocked shapes, and the
-// 4-head decode with the row path on one layer's cache (second-level
-// cache) and on 6 layers' caches in turn (last-level cache). Run it with
-// -benchtime 1x; old/new > 1 means the new path is faster.
+// transposed P*V (pvOutT) with pv4AVX512 on the blocked shapes ("pv"), the
+// query transposition in registers with gathers only ("gather"), the
+// softmax step with its former exp and one row at a time ("softmax"), the
+// last two together ("gather+softmax"), and the 4-head decode with the row
+// path on one layer's cache (second-level cache) and on 6 layers' caches in
+// turn (last-level cache). Run it with -benchtime 1x; old/new > 1 means the
+// new path is faster.
 func BenchmarkAttentionPathsAB(b *testing.B) {
 	if err := SetLevel(AVX512); err != nil {
 		b.Skip("no AVX-512")
@@ -178,6 +181,58 @@ func BenchmarkAttentionPathsAB(b *testing.B) {
 				report(b)(abRatios(4,
 					func() { rowImpl.pvOutT = nil; a.Run(out, q, k, v, scratch) },
 					func() { rowImpl.pvOutT = pv; a.Run(out, q, k, v, scratch) }))
+			}
+		})
+		b.Run(fmt.Sprintf("gather/%dx%d", shape[0], shape[1]), func(b *testing.B) {
+			q := randSlice(rng, shape[0]*w, -1, 1)
+			k, v := randSlice(rng, shape[1]*w, -1, 1), randSlice(rng, shape[1]*w, -1, 1)
+			out := make([]float32, shape[0]*w)
+			a := Attention{Queries: shape[0], Keys: shape[1], Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ScratchLen())
+			gather := rowImpl.gatherT
+			defer func() { rowImpl.gatherT = gather }()
+			old := func(qt, q []float32, nq, dh, qs int) { gatherTAVX512With(qt, q, nq, dh, qs, false) }
+			for b.Loop() {
+				report(b)(abRatios(4,
+					func() { rowImpl.gatherT = old; a.Run(out, q, k, v, scratch) },
+					func() { rowImpl.gatherT = gather; a.Run(out, q, k, v, scratch) }))
+			}
+		})
+	}
+	for _, shape := range [][2]int{{64, 577}, {16, 197}} {
+		b.Run(fmt.Sprintf("softmax/%dx%d", shape[0], shape[1]), func(b *testing.B) {
+			q := randSlice(rng, shape[0]*w, -1, 1)
+			k, v := randSlice(rng, shape[1]*w, -1, 1), randSlice(rng, shape[1]*w, -1, 1)
+			out := make([]float32, shape[0]*w)
+			a := Attention{Queries: shape[0], Keys: shape[1], Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ScratchLen())
+			cols := rowImpl.softmaxCols
+			defer func() { rowImpl.softmaxCols = cols }()
+			for b.Loop() {
+				report(b)(abRatios(4,
+					func() { rowImpl.softmaxCols = softmaxColsRefAVX512; a.Run(out, q, k, v, scratch) },
+					func() { rowImpl.softmaxCols = cols; a.Run(out, q, k, v, scratch) }))
+			}
+		})
+		b.Run(fmt.Sprintf("gather+softmax/%dx%d", shape[0], shape[1]), func(b *testing.B) {
+			q := randSlice(rng, shape[0]*w, -1, 1)
+			k, v := randSlice(rng, shape[1]*w, -1, 1), randSlice(rng, shape[1]*w, -1, 1)
+			out := make([]float32, shape[0]*w)
+			a := Attention{Queries: shape[0], Keys: shape[1], Heads: heads, HeadDim: dh}
+			scratch := make([]float32, a.ScratchLen())
+			gather, cols := rowImpl.gatherT, rowImpl.softmaxCols
+			defer func() { rowImpl.gatherT, rowImpl.softmaxCols = gather, cols }()
+			old := func(qt, q []float32, nq, dh, qs int) { gatherTAVX512With(qt, q, nq, dh, qs, false) }
+			for b.Loop() {
+				report(b)(abRatios(4,
+					func() {
+						rowImpl.gatherT, rowImpl.softmaxCols = old, softmaxColsRefAVX512
+						a.Run(out, q, k, v, scratch)
+					},
+					func() {
+						rowImpl.gatherT, rowImpl.softmaxCols = gather, cols
+						a.Run(out, q, k, v, scratch)
+					}))
 			}
 		})
 	}

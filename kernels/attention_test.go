@@ -134,6 +134,7 @@ func attentionCases() []attentionCase {
 		{name: "blocks 33 = 32+1, 70 keys", queries: 33, keys: 70, heads: 2, d: 20, mask: "rows"},
 		{name: "blocks 40 = 32+8, causal", queries: 40, keys: 50, heads: 1, d: 64, causal: true, pad: 2},
 		{name: "causal 19x19", queries: 19, keys: 19, heads: 2, d: 24, causal: true},
+		{name: "causal 36x150, two key tiles", queries: 36, keys: 150, heads: 2, d: 32, causal: true, pad: 1},
 		{name: "causal decode 3x40 cache", queries: 3, keys: 40, heads: 2, d: 32, causal: true, pad: 5},
 		{name: "shared mask 7x23", queries: 7, keys: 23, heads: 2, d: 16, mask: "shared"},
 		{name: "row mask 20x31", queries: 20, keys: 31, heads: 2, d: 17, mask: "rows"},
