@@ -161,11 +161,11 @@ DIFF_LAMBDAS = {  # lambda = clip(lambda_init(i) * p, 0.1, 0.9); lambda_init = 0
 }
 
 
-def case_captioning(out_dir, case, attention_type, ffn_type, seed, layers=LAYERS, attn_gain=1.0):
+def case_captioning(out_dir, case, attention_type, ffn_type, seed, layers=LAYERS, attn_gain=1.0, n=N):
     f = Filler(seed)
     fill_decoder(f, "cap_head", D, D, V, layers, ffn_type, attention_type,
                  lambdas=DIFF_LAMBDAS, attn_gain=attn_gain)
-    inputs = {"vision_features": f.normal((B, N, D)), "text_features": f.normal((B, S, D))}
+    inputs = {"vision_features": f.normal((B, n, D)), "text_features": f.normal((B, S, D))}
     cfg = decoder_config("cap", "image_captioning", D, ffn_type, attention_type, layers)
     extra = {}
     zeros = []
@@ -397,6 +397,10 @@ def cases(keras_dir):
         "captioning_sparse": lambda o: case_captioning(o, "captioning_sparse", "sparse", "mlp", 2002, attn_gain=3.0),
         "captioning_differential": lambda o: case_captioning(o, "captioning_differential", "differential",
                                                              "swiglu", 2003, layers=3),
+        # A memory longer than vlmrt's 512-row tile of direct cross-attention,
+        # so that its online softmax runs over several tiles.
+        "captioning_long_memory": lambda o: case_captioning(o, "captioning_long_memory", "multi_head", "mlp",
+                                                            2004, layers=1, n=600),
         "dense_captioning_k4": lambda o: case_dense(o, "dense_captioning_k4", 4, 40, False, "swiglu", 2011),
         "dense_captioning_k10_per_region": lambda o: case_dense(o, "dense_captioning_k10_per_region", 10, 48,
                                                                 True, "mlp", 2012),
