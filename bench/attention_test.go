@@ -96,19 +96,28 @@ func BenchmarkAttentionDecodeStream(b *testing.B) {
 // The decode step against a 577-token memory, the whole score row held.
 func BenchmarkAttentionDecode1x577(b *testing.B) { benchAttention(b, 1, 577, false) }
 
+// The decode benchmarks' shape: one query of 12 heads x 64 against 197
+// cached keys, in each of a 6-layer decoder's caches.
+const decodeHeads, decodeHeadDim, decodeKeys, decodeLayers = 12, 64, 197, 6
+
+// decodeCaches returns a query row and each layer's cached keys and values.
+func decodeCaches() (q []float32, k, v [decodeLayers][]float32) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := decodeHeads * decodeHeadDim
+	q = randRows(rng, w)
+	for l := range k {
+		k[l], v[l] = randRows(rng, decodeKeys*w), randRows(rng, decodeKeys*w)
+	}
+	return q, k, v
+}
+
 // BenchmarkAttentionDecode1x197Parallel is the decode step as the runtime
 // runs it, RunParallel on a pool of 2 threads, with one layer's cache
 // (hot) and 6 layers' in turn (cold).
 func BenchmarkAttentionDecode1x197Parallel(b *testing.B) {
-	const heads, dh, keys, layers = 12, 64, 197, 6
-	rng := rand.New(rand.NewPCG(1, 2))
-	w := heads * dh
-	q := randRows(rng, w)
-	var k, v [layers][]float32
-	for l := range k {
-		k[l], v[l] = randRows(rng, keys*w), randRows(rng, keys*w)
-	}
-	out := make([]float32, w)
+	const heads, dh, keys, layers = decodeHeads, decodeHeadDim, decodeKeys, decodeLayers
+	q, k, v := decodeCaches()
+	out := make([]float32, heads*dh)
 	pool := parallel.New(2)
 	defer pool.Close()
 	for _, c := range []struct {
@@ -133,15 +142,9 @@ func BenchmarkAttentionDecode1x197Parallel(b *testing.B) {
 // all), so that, as in a real step, the keys and values come from the
 // last-level cache rather than the second.
 func BenchmarkAttentionDecode1x197Cold(b *testing.B) {
-	const heads, dh, keys, layers = 12, 64, 197, 6
-	rng := rand.New(rand.NewPCG(1, 2))
-	w := heads * dh
-	q := randRows(rng, w)
-	var k, v [layers][]float32
-	for l := range k {
-		k[l], v[l] = randRows(rng, keys*w), randRows(rng, keys*w)
-	}
-	out := make([]float32, w)
+	const heads, dh, keys, layers = decodeHeads, decodeHeadDim, decodeKeys, decodeLayers
+	q, k, v := decodeCaches()
+	out := make([]float32, heads*dh)
 	leveltest.ForEachB(b, func(b *testing.B) {
 		a := kernels.Attention{Queries: 1, Keys: keys, Heads: heads, HeadDim: dh}
 		scratch := make([]float32, a.ScratchLen())
