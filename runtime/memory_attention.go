@@ -46,7 +46,7 @@ type MemoryWeights struct {
 // multiplies the scores (0 means 1/sqrt(head dim)).
 func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum, scale float32) (*MemoryWeights, error) {
 	dkv := kv.K()
-	if heads <= 0 || streams < 1 || streams > 2 || dkv == 0 || kv.N()%(streams+1) != 0 || kv.N()/(streams+1)%heads != 0 {
+	if heads <= 0 || streams < 1 || streams > 2 || dkv == 0 || kv.N() == 0 || kv.N()%(streams+1) != 0 || kv.N()/(streams+1)%heads != 0 {
 		return nil, fmt.Errorf("runtime: memory weights: %d heads and %d key streams from a %d x %d projection", heads, streams, dkv, kv.N())
 	}
 	d := kv.N() / (streams + 1)
@@ -57,8 +57,8 @@ func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum,
 	w := &MemoryWeights{heads: heads, headDim: dh, dkv: dkv}
 	block, bias := make([]float32, dkv*dh), make([]float32, dh)
 	for s := 0; s < streams; s++ {
-		heads := make([]*kernels.PackedWeights, w.heads)
-		for h := range heads {
+		perHead := make([]*kernels.PackedWeights, heads)
+		for h := range perHead {
 			kv.UnpackCols(block, nil, s*d+h*dh, dh) // Wk_h, Dkv x dh: packed as its transpose
 			for i := range block {
 				block[i] *= scale
@@ -67,9 +67,9 @@ func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum,
 			if err != nil {
 				return nil, err
 			}
-			heads[h] = p
+			perHead[h] = p
 		}
-		w.keys = append(w.keys, heads)
+		w.keys = append(w.keys, perHead)
 	}
 	for h := 0; h < heads; h++ {
 		kv.UnpackCols(block, bias, streams*d+h*dh, dh)
