@@ -9,26 +9,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vlmrt/vlmrt/internal/leveltest"
-	"github.com/vlmrt/vlmrt/weights"
 )
 
 // kerasDir holds the outputs of the real dl_techniques heads (SPEC.md 1.1).
 const kerasDir = "../testdata/keras"
 
 // runFixture loads a fixture's model, runs it on the fixture's inputs and
-// returns the worst error over every output, relative to SPEC.md 2's bound
-// (an error of 1 is exactly at the bound).
-func runFixture(t *testing.T, path, task string) {
+// checks every output against the fixture's reference within SPEC.md 2's
+// bound.
+func runFixture(t *testing.T, path string) {
 	t.Helper()
-	f, err := weights.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	m, err := New(f)
-	require.NoError(t, err)
-	in, err := ReadInputs(f)
-	require.NoError(t, err)
-	plan, err := m.Compile(in.Shapes, task)
-	require.NoError(t, err)
+	f, _, plan, in := openFixture(t, path)
 	s := plan.NewSession(nil)
 	require.NoError(t, in.Fill(s))
 	s.Run()
@@ -53,17 +44,7 @@ func runFixture(t *testing.T, path, task string) {
 
 // TestKerasFixtures runs every reference case of the real dl_techniques heads
 // at every kernel level and checks every output within SPEC.md 2's bound.
-func TestKerasFixtures(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(kerasDir, "*.safetensors"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no fixtures in %s", kerasDir)
-	leveltest.ForEach(t, func(t *testing.T) {
-		for _, path := range files {
-			name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
-			forEachMemoryAttention(t, name, func(t *testing.T) { runFixture(t, path, "") })
-		}
-	})
-}
+func TestKerasFixtures(t *testing.T) { checkFixtures(t, kerasDir) }
 
 // forEachMemoryAttention runs fn as subtest name twice: with every
 // cross-attention projecting its memory, and with every one that can
@@ -83,17 +64,21 @@ const referenceDir = "../testdata/reference"
 
 // TestReferenceFixtures runs every head fixture of the NumPy reference at
 // every kernel level (generation fixtures have their own test).
-func TestReferenceFixtures(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(referenceDir, "*.safetensors"))
+func TestReferenceFixtures(t *testing.T) { checkFixtures(t, referenceDir) }
+
+// checkFixtures runs runFixture on every head fixture in dir (not the
+// generation cases) at every kernel level, both ways of cross-attention.
+func checkFixtures(t *testing.T, dir string) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.safetensors"))
 	require.NoError(t, err)
-	require.NotEmpty(t, files, "no fixtures in %s", referenceDir)
+	require.NotEmpty(t, files, "no fixtures in %s", dir)
 	leveltest.ForEach(t, func(t *testing.T) {
 		for _, path := range files {
 			name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
 			if strings.HasPrefix(name, "generation_") {
 				continue
 			}
-			forEachMemoryAttention(t, name, func(t *testing.T) { runFixture(t, path, "") })
+			forEachMemoryAttention(t, name, func(t *testing.T) { runFixture(t, path) })
 		}
 	})
 }

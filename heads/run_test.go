@@ -18,16 +18,24 @@ import (
 // loadFixture returns a fixture's model, a plan for its inputs and the inputs.
 func loadFixture(t testing.TB, path string) (*Model, *runtime.Plan, Inputs) {
 	t.Helper()
+	_, m, plan, in := openFixture(t, path)
+	return m, plan, in
+}
+
+// openFixture is loadFixture that also returns the fixture's file, open
+// until the test ends, for its reference outputs.
+func openFixture(t testing.TB, path string) (*weights.File, *Model, *runtime.Plan, Inputs) {
+	t.Helper()
 	f, err := weights.Open(path)
 	require.NoError(t, err)
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	m, err := New(f)
 	require.NoError(t, err)
 	in, err := ReadInputs(f)
 	require.NoError(t, err)
 	plan, err := m.Compile(in.Shapes, "")
 	require.NoError(t, err)
-	return m, plan, in
+	return f, m, plan, in
 }
 
 // outputs runs s once and returns copies of every output.
