@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/internal/leveltest"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
@@ -14,11 +15,11 @@ import (
 // process's CPU time per call ("cpu-us/op"), the steadier of the two on a
 // shared machine.
 func timeCPU(b *testing.B, f func()) {
-	start := processCPU()
+	start := cputime.Process()
 	for b.Loop() {
 		f()
 	}
-	used := processCPU() - start
+	used := cputime.Process() - start
 	b.ReportMetric(float64(used)/float64(time.Microsecond)/float64(b.N), "cpu-us/op")
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vlmrt/vlmrt/generate"
 	"github.com/vlmrt/vlmrt/heads"
+	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
 )
@@ -34,11 +35,11 @@ func runHead(b *testing.B, m *heads.Model, shapes map[string][]int, threads int)
 	s.Run()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for range b.N {
 		s.Run()
 	}
-	cpu = processCPU() - cpu
+	cpu = cputime.Process() - cpu
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/run")
 	if cpu > 0 {
 		// CPU time of all threads: a steadier clock than the wall on a

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 
+	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/internal/leveltest"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
@@ -46,11 +47,11 @@ type cpuClock struct{ start time.Duration }
 
 func startCPU(b *testing.B) cpuClock {
 	b.Helper()
-	return cpuClock{processCPU()}
+	return cpuClock{cputime.Process()}
 }
 
 func (c cpuClock) report(b *testing.B, flops float64) {
-	if used := processCPU() - c.start; used > 0 && c.start > 0 {
+	if used := cputime.Process() - c.start; used > 0 && c.start > 0 {
 		b.ReportMetric(flops*float64(b.N)/used.Seconds()/1e9, "cpu-GFLOP/s")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
 )
@@ -75,12 +76,12 @@ func benchMatMul(args []string, w io.Writer) error {
 	}
 	rates, cpuRates := make([]float64, 21), make([]float64, 21)
 	for i := range rates {
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), cputime.Process()
 		for range reps {
 			p.MatMulParallel(pool, c, a, *m, kernels.ActNone)
 		}
 		rates[i] = flops * float64(reps) / time.Since(start).Seconds() / 1e9
-		cpuRates[i] = flops * float64(reps) / (processCPU() - cpu).Seconds() / 1e9
+		cpuRates[i] = flops * float64(reps) / (cputime.Process() - cpu).Seconds() / 1e9
 	}
 	slices.Sort(rates)
 	slices.Sort(cpuRates)
