@@ -124,7 +124,13 @@ func pvTAVX512(o, st, v, c []float32, nk, dh, vs int) {
 	}
 }
 
-func dotRowsAVX512Go(s, q, k []float32, ks int, scale float32) {
+func dotRowsAVX512Go(s, q, k []float32, ks int, scale float32) { dotRowsAsm(true, s, q, k, ks, scale) }
+func dotRowsAVX2Go(s, q, k []float32, ks int, scale float32)   { dotRowsAsm(false, s, q, k, ks, scale) }
+
+// dotRowsAsm checks the slices and runs dotRowsAVX512 or dotRowsAVX2: a
+// static call through a branch, not a func value, so that the args do not
+// escape.
+func dotRowsAsm(avx512 bool, s, q, k []float32, ks int, scale float32) {
 	nk := len(s)
 	if nk == 0 || len(q) == 0 {
 		clear(s)
@@ -132,10 +138,18 @@ func dotRowsAVX512Go(s, q, k []float32, ks int, scale float32) {
 	}
 	_ = k[(nk-1)*ks+len(q)-1]
 	a := dotRowsArgs{&s[0], &q[0], &k[0], nk, len(q), ks, scale}
-	dotRowsAVX512(&a)
+	if avx512 {
+		dotRowsAVX512(&a)
+	} else {
+		dotRowsAVX2(&a)
+	}
 }
 
-func axpyRowsAVX512Go(o, p, v []float32, vs int) {
+func axpyRowsAVX512Go(o, p, v []float32, vs int) { axpyRowsAsm(true, o, p, v, vs) }
+func axpyRowsAVX2Go(o, p, v []float32, vs int)   { axpyRowsAsm(false, o, p, v, vs) }
+
+// axpyRowsAsm checks the slices and runs axpyRowsAVX512 or axpyRowsAVX2.
+func axpyRowsAsm(avx512 bool, o, p, v []float32, vs int) {
 	nk := len(p)
 	if nk == 0 || len(o) == 0 {
 		clear(o)
@@ -143,7 +157,11 @@ func axpyRowsAVX512Go(o, p, v []float32, vs int) {
 	}
 	_ = v[(nk-1)*vs+len(o)-1]
 	a := axpyRowsArgs{&o[0], &p[0], &v[0], nk, len(o), vs}
-	axpyRowsAVX512(&a)
+	if avx512 {
+		axpyRowsAVX512(&a)
+	} else {
+		axpyRowsAVX2(&a)
+	}
 }
 
 //go:noescape
@@ -201,28 +219,6 @@ func pvTAVX2(o, st, v, c []float32, nk, dh, vs int) {
 			o[r*dh+d] = acc
 		}
 	}
-}
-
-func dotRowsAVX2Go(s, q, k []float32, ks int, scale float32) {
-	nk := len(s)
-	if nk == 0 || len(q) == 0 {
-		clear(s)
-		return
-	}
-	_ = k[(nk-1)*ks+len(q)-1]
-	a := dotRowsArgs{&s[0], &q[0], &k[0], nk, len(q), ks, scale}
-	dotRowsAVX2(&a)
-}
-
-func axpyRowsAVX2Go(o, p, v []float32, vs int) {
-	nk := len(p)
-	if nk == 0 || len(o) == 0 {
-		clear(o)
-		return
-	}
-	_ = v[(nk-1)*vs+len(o)-1]
-	a := axpyRowsArgs{&o[0], &p[0], &v[0], nk, len(o), vs}
-	axpyRowsAVX2(&a)
 }
 
 //go:noescape
