@@ -125,7 +125,7 @@ func (b *Builder) AttendMemory(spec AttentionSpec, memory Tensor, w *MemoryWeigh
 	}
 	qs := b.Shape(q[0].T)
 	s := &memoryAttentionStep{w: w, q: q, memory: b.packMemory(memory), prob: spec.Probability, lambda: lambda,
-		batch: qs[0], queries: qs[1], keys: ms[1], qStride: qs[2]}
+		queries: qs[1], qStride: qs[2]}
 	s.out = b.Temp(qs[0], qs[1], dim)
 	s.scratch = b.Temp(s.scratchLen())
 	reads := []Tensor{s.memory.t, s.scratch}
@@ -225,14 +225,14 @@ func (s *packMemoryStep) Run(x *Exec) {
 }
 
 type memoryAttentionStep struct {
-	w                    *MemoryWeights
-	q                    []Operand
-	memory               packedMemory
-	out, scratch         Tensor
-	prob                 kernels.Probability
-	lambda               float32
-	batch, queries, keys int
-	qStride              int
+	w            *MemoryWeights
+	q            []Operand
+	memory       packedMemory
+	out, scratch Tensor
+	prob         kernels.Probability
+	lambda       float32
+	queries      int // per batch element; the memory has the batch and the keys
+	qStride      int
 }
 
 // online reports whether the step runs an online softmax over the memory's
@@ -255,7 +255,7 @@ type memoryScratch struct {
 // layout cuts buf (nil: count only) into the scratch and returns the values
 // it takes.
 func (s *memoryAttentionStep) layout(buf []float32, sc *memoryScratch) int {
-	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.keys
+	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.memory.rows
 	n := 0
 	take := func(k int) []float32 {
 		n += k
@@ -307,7 +307,7 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 	dh, dkv, nq := w.headDim, w.dkv, s.queries
 	dim := w.heads * dh
 	out := x.F(s.out)
-	for b := 0; b < s.batch; b++ {
+	for b := 0; b < s.memory.batch; b++ {
 		for i, op := range s.q {
 			// Head hd's queries in the memory's space: rows [hd*S, (hd+1)*S).
 			q := x.F(op.T)[b*nq*s.qStride+op.Col:]
@@ -331,7 +331,7 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 // attendWhole sets pm = P M for batch element b from every score at once.
 func (s *memoryAttentionStep) attendWhole(x *Exec, st *memoryAttentionState, b int) {
 	sc, mem := &st.scratch, &s.memory
-	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.keys
+	rows, dkv, t := s.w.heads*s.queries, s.w.dkv, s.memory.rows
 	buf := x.F(mem.t)
 	for i := range s.q {
 		for tile := range mem.tiles() {
