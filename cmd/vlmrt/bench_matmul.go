@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -21,15 +20,14 @@ func init() {
 // benchMatMul times one packed product and prints the median rate of
 // repeated runs; packing is done once, outside the timing.
 func benchMatMul(args []string, w io.Writer) error {
-	fs := flag.NewFlagSet("bench matmul", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlags("bench matmul", "-m M -k K -n N [--threads T] [--isa L]")
 	m := fs.Int("m", 64, "rows of A and C")
 	k := fs.Int("k", 768, "columns of A, rows of W")
 	n := fs.Int("n", 768, "columns of W and C")
 	threads := fs.Int("threads", 0, "worker threads (0: GOMAXPROCS)")
 	isa := fs.String("isa", "", "kernel level (generic, avx2, avx512, neon; default: best)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w (usage: vlmrt bench matmul -m M -k K -n N [--threads T] [--isa L])", err)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
 	}
 	if *m < 1 || *k < 1 || *n < 1 {
 		return fmt.Errorf("-m, -k and -n must be at least 1, have %d, %d, %d", *m, *k, *n)

@@ -6,6 +6,7 @@ import (
 	"io"
 	goruntime "runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vlmrt/vlmrt/kernels"
@@ -13,7 +14,8 @@ import (
 
 // benchModel measures a whole head: "vlmrt bench --model M --inputs I".
 func benchModel(args []string, w io.Writer) error {
-	fs := newFlags("bench")
+	fs := newFlags("bench", "--model M [--inputs I] [--task T] [--runs N] [--threads T] [--isa L]\n"+
+		"       vlmrt bench KERNEL [flags] (KERNEL: "+strings.Join(benchKernelNames(), ", ")+"; vlmrt bench KERNEL -h)")
 	model := fs.String("model", "", "model file (safetensors)")
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (default: the model file)")
 	task := fs.String("task", "", "task of a multi-task head (default: all)")

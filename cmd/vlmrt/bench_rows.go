@@ -34,11 +34,11 @@ type benchOptions struct {
 }
 
 func parseBenchFlags(name string, args []string) (benchOptions, error) {
-	fs := newFlags("bench " + name)
+	fs := newFlags("bench "+name, "[--isa L|all] [--reps N]")
 	isa := fs.String("isa", "", "kernel level (generic, avx2, avx512, neon; default: the active one; all: every level the CPU has)")
 	reps := fs.Int("reps", 15, "timed batches; the least time per call is printed")
 	if err := parseFlags(fs, args, 0); err != nil {
-		return benchOptions{}, fmt.Errorf("%w (usage: vlmrt bench %s [--isa L|all] [--reps N])", err, name)
+		return benchOptions{}, err
 	}
 	if err := kernels.EnvError(); err != nil {
 		return benchOptions{}, err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,9 +15,7 @@ func init() {
 }
 
 func runCPU(args []string, w io.Writer) error {
-	fs := flag.NewFlagSet("cpu", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(newFlags("cpu", ""), args, 0); err != nil {
 		return err
 	}
 	if err := kernels.EnvError(); err != nil {

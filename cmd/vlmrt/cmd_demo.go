@@ -27,7 +27,7 @@ func init() {
 // outputs, its agreement with the Keras outputs stored beside its inputs,
 // and its latency. It fails if any head disagrees with Keras.
 func runDemo(args []string, w io.Writer) error {
-	fset := newFlags("demo")
+	fset := newFlags("demo", "[--threads T] [--isa L]")
 	machine := addMachineFlags(fset)
 	if err := parseFlags(fset, args, 0); err != nil {
 		return err

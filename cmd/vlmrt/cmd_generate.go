@@ -18,7 +18,8 @@ func init() {
 }
 
 func runGenerate(args []string, w io.Writer) error {
-	fs := newFlags("generate")
+	fs := newFlags("generate", "--model M [--inputs I] --out O [--beam K] [--max-length L] [--bos B] [--eos E] "+
+		"[--temperature T --top-k K --top-p P --seed S] [--tokenizer FILE] [--threads T] [--isa L]")
 	model := fs.String("model", "", "model file (safetensors) with token_embedding")
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (default: the model file)")
 	out := fs.String("out", "", "file to write output.tokens and output.lengths to")
@@ -55,7 +56,7 @@ func runGenerate(args []string, w io.Writer) error {
 	if o.MaxLength == 0 {
 		o = generate.Options{BOS: 1, EOS: 2, MaxLength: 32, Beam: 1, Seed: *seed}
 	}
-	set := setFlags(fs)
+	set := setFlags(fs.FlagSet)
 	if set["beam"] {
 		o.Beam = *beam
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -32,13 +31,12 @@ var (
 var ioPrefixes = []string{"input.", "output."}
 
 func runInfo(args []string, w io.Writer) error {
-	fs := flag.NewFlagSet("info", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("info", "FILE")
+	if err := parseFlags(fs, args, 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: vlmrt info FILE")
+		return errors.New(fs.usage())
 	}
 	f, err := weights.Open(fs.Arg(0))
 	if err != nil {

@@ -16,7 +16,7 @@ func init() {
 }
 
 func runRun(args []string, w io.Writer) error {
-	fs := newFlags("run")
+	fs := newFlags("run", "--model M --inputs I --out O [--task T] [--threads T] [--isa L]")
 	model := fs.String("model", "", "model file (safetensors)")
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (may be the model file)")
 	out := fs.String("out", "", "file to write the output.<key> tensors to")

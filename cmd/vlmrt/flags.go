@@ -1,29 +1,63 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
 )
 
-// newFlags returns a flag set that reports errors through the returned
-// error rather than printing usage.
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	return fs
+// flagSet is a sub-command's flags with the synopsis its usage line shows.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis string // the arguments after "vlmrt <name>"
 }
 
+// newFlags returns the flags of command name ("run", "bench matmul"),
+// which reports errors through parseFlags rather than printing them.
+func newFlags(name, synopsis string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &flagSet{fs, synopsis}
+}
+
+// usage returns the usage line, "usage: vlmrt <name> <synopsis>".
+func (fs *flagSet) usage() string {
+	return strings.TrimSpace("usage: vlmrt " + fs.Name() + " " + fs.synopsis)
+}
+
+// helpError is what parseFlags returns for -h or --help: the command's
+// usage and flags, which main prints on stdout with status 0.
+type helpError struct{ text string }
+
+func (e *helpError) Error() string { return e.text }
+
 // parseFlags parses args and rejects positional arguments beyond maxArgs.
-func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
+// A bad flag's error carries the usage line; -h and --help return a
+// *helpError.
+func parseFlags(fs *flagSet, args []string, maxArgs int) error {
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			var b strings.Builder
+			b.WriteString(fs.usage() + "\n")
+			n := 0
+			fs.VisitAll(func(*flag.Flag) { n++ })
+			if n > 0 {
+				b.WriteString("\nflags:\n")
+				fs.SetOutput(&b)
+				fs.PrintDefaults()
+				fs.SetOutput(io.Discard)
+			}
+			return &helpError{b.String()}
+		}
+		return fmt.Errorf("%w (%s)", err, fs.usage())
 	}
 	if fs.NArg() > maxArgs {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(maxArgs))
+		return fmt.Errorf("unexpected argument %q (%s)", fs.Arg(maxArgs), fs.usage())
 	}
 	return nil
 }
@@ -34,7 +68,7 @@ type machineFlags struct {
 	threads *int
 }
 
-func addMachineFlags(fs *flag.FlagSet) machineFlags {
+func addMachineFlags(fs *flagSet) machineFlags {
 	return machineFlags{
 		isa:     fs.String("isa", "", "kernel level: generic, avx2, avx512 or neon (default: the best the CPU has, or VLMRT_ISA)"),
 		threads: fs.Int("threads", 1, "worker threads (0: one per CPU)"),

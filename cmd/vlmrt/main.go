@@ -10,6 +10,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,6 +42,11 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := cmd.run(args[1:], stdout); err != nil {
+		var help *helpError
+		if errors.As(err, &help) {
+			fmt.Fprint(stdout, help.text)
+			return 0
+		}
 		fmt.Fprintf(stderr, "vlmrt %s: %v\n", args[0], err)
 		return 1
 	}

@@ -123,3 +123,37 @@ func TestDemoAgreesWithKeras(t *testing.T) {
 	assert.Contains(t, stdout, "cases agree with their reference")
 	assert.NotContains(t, stdout, "DISAGREES")
 }
+
+// TestHelp checks that -h and --help print a command's usage line and its
+// flags on stdout with status 0, and that a bad flag fails with the usage
+// line on stderr.
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		usage     string // the start of stdout
+		flagNamed string // a flag the list must show; "" for none
+	}{
+		{[]string{"run", "-h"}, "usage: vlmrt run --model M", "-inputs"},
+		{[]string{"generate", "--help"}, "usage: vlmrt generate --model M", "-beam"},
+		{[]string{"bench", "-h"}, "usage: vlmrt bench --model M", "-runs"},
+		{[]string{"bench", "matmul", "-h"}, "usage: vlmrt bench matmul -m M", "-threads"},
+		{[]string{"bench", "softmax", "-h"}, "usage: vlmrt bench softmax [--isa L|all]", "-reps"},
+		{[]string{"demo", "-h"}, "usage: vlmrt demo", "-isa"},
+		{[]string{"info", "-h"}, "usage: vlmrt info FILE", ""},
+		{[]string{"cpu", "-h"}, "usage: vlmrt cpu", ""},
+	} {
+		code, stdout, stderr := runCmd(tc.args...)
+		assert.Equal(t, 0, code, "%v: %s", tc.args, stderr)
+		assert.True(t, strings.HasPrefix(stdout, tc.usage), "%v: stdout %q", tc.args, stdout)
+		if tc.flagNamed != "" {
+			assert.Contains(t, stdout, "\nflags:\n", tc.args)
+			assert.Contains(t, stdout, tc.flagNamed, tc.args)
+		} else {
+			assert.NotContains(t, stdout, "flags:", tc.args)
+		}
+	}
+	code, stdout, stderr := runCmd("run", "--bogus")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "vlmrt run: flag provided but not defined: -bogus (usage: vlmrt run --model M --inputs I --out O [--task T] [--threads T] [--isa L])\n", stderr)
+}
