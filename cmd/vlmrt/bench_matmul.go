@@ -24,25 +24,15 @@ func benchMatMul(args []string, w io.Writer) error {
 	m := fs.Int("m", 64, "rows of A and C")
 	k := fs.Int("k", 768, "columns of A, rows of W")
 	n := fs.Int("n", 768, "columns of W and C")
-	threads := fs.Int("threads", 0, "worker threads (0: GOMAXPROCS)")
-	isa := fs.String("isa", "", "kernel level (generic, avx2, avx512, neon; default: best)")
+	machine := addMachineFlags(fs, 0)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if *m < 1 || *k < 1 || *n < 1 {
 		return fmt.Errorf("-m, -k and -n must be at least 1, have %d, %d, %d", *m, *k, *n)
 	}
-	if err := kernels.EnvError(); err != nil {
+	if err := machine.apply(); err != nil {
 		return err
-	}
-	if *isa != "" {
-		l, err := kernels.ParseLevel(*isa)
-		if err != nil {
-			return fmt.Errorf("--isa: %w", err)
-		}
-		if err := kernels.SetLevel(l); err != nil {
-			return fmt.Errorf("--isa: %w", err)
-		}
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	fill := func(n int) []float32 {
@@ -57,7 +47,7 @@ func benchMatMul(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pool := parallel.New(*threads)
+	pool := parallel.New(*machine.threads)
 	defer pool.Close()
 	flops := 2 * float64(*m) * float64(*k) * float64(*n)
 	// Repeat each timed run until it lasts about 10 ms, 21 runs.

@@ -20,7 +20,7 @@ func benchModel(args []string, w io.Writer) error {
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (default: the model file)")
 	task := fs.String("task", "", "task of a multi-task head (default: all)")
 	runs := fs.Int("runs", 100, "measured runs")
-	machine := addMachineFlags(fs)
+	machine := addMachineFlags(fs, 1)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}

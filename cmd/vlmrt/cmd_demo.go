@@ -28,7 +28,7 @@ func init() {
 // and its latency. It fails if any head disagrees with Keras.
 func runDemo(args []string, w io.Writer) error {
 	fset := newFlags("demo", "[--threads T] [--isa L]")
-	machine := addMachineFlags(fset)
+	machine := addMachineFlags(fset, 1)
 	if err := parseFlags(fset, args, 0); err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func runGenerate(args []string, w io.Writer) error {
 	topP := fs.Float64("top-p", 0, "sample from the smallest set of tokens whose probability reaches p")
 	seed := fs.Uint64("seed", 1, "seed of the sampler")
 	tokenizerPath := fs.String("tokenizer", "", "tokenizer.json to print text with (default: the model's metadata)")
-	machine := addMachineFlags(fs)
+	machine := addMachineFlags(fs, 1)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func runRun(args []string, w io.Writer) error {
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (may be the model file)")
 	out := fs.String("out", "", "file to write the output.<key> tensors to")
 	task := fs.String("task", "", "task of a multi-task head (default: all)")
-	machine := addMachineFlags(fs)
+	machine := addMachineFlags(fs, 1)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}

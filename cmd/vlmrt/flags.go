@@ -68,10 +68,12 @@ type machineFlags struct {
 	threads *int
 }
 
-func addMachineFlags(fs *flagSet) machineFlags {
+// addMachineFlags adds --isa and --threads, the latter defaulting to
+// threads.
+func addMachineFlags(fs *flagSet, threads int) machineFlags {
 	return machineFlags{
 		isa:     fs.String("isa", "", "kernel level: generic, avx2, avx512 or neon (default: the best the CPU has, or VLMRT_ISA)"),
-		threads: fs.Int("threads", 1, "worker threads (0: one per CPU)"),
+		threads: fs.Int("threads", threads, "worker threads (0: one per CPU)"),
 	}
 }
 
@@ -85,10 +87,13 @@ func (m machineFlags) apply() error {
 		return nil
 	}
 	l, err := kernels.ParseLevel(*m.isa)
-	if err != nil {
-		return err
+	if err == nil {
+		err = kernels.SetLevel(l)
 	}
-	return kernels.SetLevel(l)
+	if err != nil {
+		return fmt.Errorf("--isa: %w", err)
+	}
+	return nil
 }
 
 // pool returns a worker pool for the --threads flag, nil for one thread.

@@ -157,3 +157,17 @@ func TestHelp(t *testing.T) {
 	assert.Empty(t, stdout)
 	assert.Equal(t, "vlmrt run: flag provided but not defined: -bogus (usage: vlmrt run --model M --inputs I --out O [--task T] [--threads T] [--isa L])\n", stderr)
 }
+
+// TestBadISA checks that every command that takes --isa names the flag and
+// the level in its error.
+func TestBadISA(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--model", "m", "--inputs", "i", "--out", "o", "--isa", "avx9"},
+		{"bench", "matmul", "--isa", "avx9"},
+		{"demo", "--isa", "avx9"},
+	} {
+		code, _, stderr := runCmd(args...)
+		assert.Equal(t, 1, code, args)
+		assert.Contains(t, stderr, `--isa: kernels: unknown kernel level "avx9"`, args)
+	}
+}
