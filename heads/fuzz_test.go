@@ -2,6 +2,7 @@ package heads
 
 import (
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/vlmrt/vlmrt/weights"
@@ -46,5 +47,73 @@ func FuzzConfig(f *testing.F) {
 		if in.Fill(s) == nil {
 			s.Run()
 		}
+	})
+}
+
+// FuzzShapes compiles real heads for arbitrary input shapes: each input
+// gets a rank and dimensions from the fuzzer (each dimension up to 1023),
+// and every shape must give a plan or an error, never a panic. Plans that
+// compile with a small arena run once on zero inputs.
+func FuzzShapes(f *testing.F) {
+	fixtures := []string{
+		filepath.Join(kerasDir, "captioning_mlp"), filepath.Join(kerasDir, "vqa_attention"),
+		filepath.Join(kerasDir, "grounding_gated"), filepath.Join(kerasDir, "matching_swiglu_rms"),
+		filepath.Join(kerasDir, "multitask"), filepath.Join(referenceDir, "captioning_differential"),
+		filepath.Join(referenceDir, "dense_captioning_k4"), filepath.Join(referenceDir, "dialogue_candidates"),
+	}
+	type loaded struct {
+		m  *Model
+		in Inputs
+	}
+	var models []loaded
+	for _, name := range fixtures {
+		file, err := weights.Open(name + ".safetensors")
+		if err != nil {
+			f.Fatal(err)
+		}
+		defer file.Close()
+		m, err := NewFromSource(file.Metadata(), func(head string) Source { return file.Scope(head) })
+		if err != nil {
+			f.Fatal(err)
+		}
+		in, err := ReadInputs(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		models = append(models, loaded{m, in})
+	}
+	f.Add(uint8(0), []byte{3, 1, 0, 197, 0, 3, 1, 0, 16, 3})
+	f.Add(uint8(1), []byte{2, 0, 0, 0, 0})
+	f.Add(uint8(4), []byte{1, 255, 255, 4, 0, 0, 0, 1, 0, 1, 0, 1})
+	f.Fuzz(func(t *testing.T, which uint8, dims []byte) {
+		l := models[int(which)%len(models)]
+		keys := make([]string, 0, len(l.in.Shapes))
+		for k := range l.in.Shapes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		shapes := map[string][]int{}
+		for _, k := range keys {
+			if len(dims) == 0 {
+				shapes[k] = l.in.Shapes[k]
+				continue
+			}
+			rank := int(dims[0]) % 5
+			dims = dims[1:]
+			shape := make([]int, 0, rank)
+			for range rank {
+				if len(dims) < 2 {
+					break
+				}
+				shape = append(shape, int(dims[0])|int(dims[1]&3)<<8)
+				dims = dims[2:]
+			}
+			shapes[k] = shape
+		}
+		plan, err := l.m.Compile(shapes, "")
+		if err != nil || plan.ArenaBytes() > 64<<20 {
+			return
+		}
+		plan.NewSession(nil).Run()
 	})
 }
