@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_reduce_amd64.h"
 #include "rows_gelu_amd64.h"
 
 // Row kernels for AVX2 + FMA. Every kernel walks its row 8 values (one Y
@@ -58,31 +59,6 @@
 	VADDPS Y13, e, e; \
 	VDIVPS e, x, x
 
-// TAILMASK2 sets Y12 to a mask of the low CX lanes (CX in 1..7); AX, DX
-// clobbered.
-#define TAILMASK2 \
-	LEAQ ·tailMask(SB), AX; \
-	MOVQ $8, DX; \
-	SUBQ CX, DX; \
-	VMOVDQU (AX)(DX*4), Y12
-
-// ELEMWISE2 is the loop of an elementwise kernel whose body maps Y0 to Y0.
-#define HSUM2 \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0x4e, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0xb1, X0, X1; \
-	VADDPS X1, X0, X0
-
-#define HMAX2 \
-	VEXTRACTF128 $1, Y0, X1; \
-	VMAXPS X1, X0, X0; \
-	VPERMILPS $0x4e, X0, X1; \
-	VMAXPS X1, X0, X0; \
-	VPERMILPS $0xb1, X0, X1; \
-	VMAXPS X1, X0, X0
-
 // func sigmoidAVX2(dst, x []float32)
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
@@ -102,7 +78,7 @@ sig2_loop:
 sig2_tail:
 	TESTQ CX, CX
 	JZ    sig2_done
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (SI), Y12, Y0
 	SIGMOID2(Y0, Y4, Y5, Y6)
 	VMASKMOVPS Y0, Y12, (DI)
@@ -129,7 +105,7 @@ silu2_loop:
 silu2_tail:
 	TESTQ CX, CX
 	JZ    silu2_done
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (SI), Y12, Y0
 	SILU2(Y0, Y7, Y4, Y5, Y6)
 	VMASKMOVPS Y0, Y12, (DI)
@@ -252,7 +228,7 @@ gelu2_one:
 gelu2_tail:
 	TESTQ CX, CX
 	JZ    gelu2_done
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (SI), Y12, Y0
 	GELU2(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
 	VMASKMOVPS Y0, Y12, (DI)
@@ -281,7 +257,7 @@ smx2_max:
 smx2_maxtail:
 	TESTQ CX, CX
 	JZ    smx2_maxdone
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (R8), Y12, Y2
 	VBLENDVPS Y12, Y2, Y0, Y2
 	VMAXPS Y2, Y0, Y0
@@ -307,7 +283,7 @@ smx2_exp:
 smx2_exptail:
 	TESTQ CX, CX
 	JZ    smx2_expdone
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (R8), Y12, Y0
 	VSUBPS Y3, Y0, Y0
 	EXP2(Y0, Y4, Y5, Y6)
@@ -332,7 +308,7 @@ smx2_scale:
 smx2_scaletail:
 	TESTQ CX, CX
 	JZ    smx2_done
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (R9), Y12, Y0
 	VMULPS Y3, Y0, Y0
 	VMASKMOVPS Y0, Y12, (R9)
@@ -364,7 +340,7 @@ es2_loop:
 es2_tail:
 	TESTQ CX, CX
 	JZ    es2_done
-	TAILMASK2
+	TAILMASK2(DX)
 	VMASKMOVPS (SI), Y12, Y0
 	VSUBPS Y3, Y0, Y0
 	EXP2(Y0, Y4, Y5, Y6)

@@ -1,26 +1,13 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_reduce_amd64.h"
 
 // Linear row kernels for AVX2 + FMA: norms, add, multiply, axpy, dot. Each
 // walks 16 values per step with two accumulators (Y0, Y1), then 8, then a
 // tail of r < 8 values under the VMASKMOVPS mask Y12 (see
 // rows_avx2_amd64.s). The register plans mirror rows_avx512_lin_amd64.s
 // with Y for Z.
-
-#define HSUM2 \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0x4e, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0xb1, X0, X1; \
-	VADDPS X1, X0, X0
-
-#define TAILMASK2 \
-	LEAQ ·tailMask(SB), AX; \
-	MOVQ $8, R11; \
-	SUBQ CX, R11; \
-	VMOVDQU (AX)(R11*4), Y12
 
 // func layerNormRowAVX2(dst, x, gamma, beta []float32, eps float32)
 // Pass 1 sums x (Y0, Y1, Y14, Y15: four chains hide the add latency),
@@ -66,7 +53,7 @@ ln_sum16:
 ln_sumtail:
 	TESTQ CX, CX
 	JZ    ln_sumdone
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (R10), Y12, Y2
 	VADDPS Y2, Y1, Y1
 ln_sumdone:
@@ -129,7 +116,7 @@ ln_var16:
 ln_vartail:
 	TESTQ CX, CX
 	JZ    ln_vardone
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (R10), Y12, Y2
 	VSUBPS Y2, Y4, Y2
 	VANDPS Y12, Y2, Y2
@@ -179,7 +166,7 @@ ln_out16:
 ln_outtail:
 	TESTQ CX, CX
 	JZ    ln_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (R8), Y12, Y6
 	VMULPS Y5, Y6, Y6
 	VMASKMOVPS (R9), Y12, Y7
@@ -222,7 +209,7 @@ rms_ss16:
 rms_sstail:
 	TESTQ CX, CX
 	JZ    rms_ssdone
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (R10), Y12, Y2
 	VFMADD231PS Y2, Y2, Y1
 rms_ssdone:
@@ -251,7 +238,7 @@ rms_out16:
 rms_outtail:
 	TESTQ CX, CX
 	JZ    rms_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y6
 	VMASKMOVPS (R8), Y12, Y7
 	VMULPS Y5, Y6, Y6
@@ -281,7 +268,7 @@ add_loop:
 add_tail:
 	TESTQ CX, CX
 	JZ    add_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y0
 	VMASKMOVPS (DX), Y12, Y1
 	VADDPS Y1, Y0, Y0
@@ -310,7 +297,7 @@ mul_loop:
 mul_tail:
 	TESTQ CX, CX
 	JZ    mul_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y0
 	VMASKMOVPS (DX), Y12, Y1
 	VMULPS Y1, Y0, Y0
@@ -339,7 +326,7 @@ max_loop:
 max_tail:
 	TESTQ CX, CX
 	JZ    max_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y0
 	VMASKMOVPS (DX), Y12, Y1
 	VMAXPS Y1, Y0, Y0
@@ -366,7 +353,7 @@ scale_loop:
 scale_tail:
 	TESTQ CX, CX
 	JZ    scale_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y0
 	VMULPS Y3, Y0, Y0
 	VMASKMOVPS Y0, Y12, (DI)
@@ -393,7 +380,7 @@ axpy_loop:
 axpy_tail:
 	TESTQ CX, CX
 	JZ    axpy_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y1
 	VMASKMOVPS (DI), Y12, Y0
 	VFMADD231PS Y1, Y3, Y0
@@ -431,7 +418,7 @@ dot_loop16:
 dot_tail:
 	TESTQ CX, CX
 	JZ    dot_done
-	TAILMASK2
+	TAILMASK2(R11)
 	VMASKMOVPS (SI), Y12, Y2
 	VMASKMOVPS (DX), Y12, Y3
 	VFMADD231PS Y3, Y2, Y1

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_reduce_amd64.h"
 #include "rows_gelu_amd64.h"
 
 // Row kernels for AVX-512 (F, DQ). Every kernel walks its row 16 values
@@ -62,34 +63,6 @@
 	EXP512(e, n, q, r2); \
 	VADDPS Z28, e, e; \
 	VDIVPS e, x, x
-
-// Horizontal sum (max) of Z0 into the low lane of X0; Z1 clobbered.
-#define HSUM512 \
-	VEXTRACTF64X4 $1, Z0, Y1; \
-	VADDPS Y1, Y0, Y0; \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0x4e, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0xb1, X0, X1; \
-	VADDPS X1, X0, X0
-
-#define HMAX512 \
-	VEXTRACTF64X4 $1, Z0, Y1; \
-	VMAXPS Y1, Y0, Y0; \
-	VEXTRACTF128 $1, Y0, X1; \
-	VMAXPS X1, X0, X0; \
-	VPERMILPS $0x4e, X0, X1; \
-	VMAXPS X1, X0, X0; \
-	VPERMILPS $0xb1, X0, X1; \
-	VMAXPS X1, X0, X0
-
-// TAILMASK sets K1 to the low CX bits (CX in 1..15); AX clobbered.
-#define TAILMASK \
-	MOVL $1, AX; \
-	SHLL CX, AX; \
-	DECL AX; \
-	KMOVW AX, K1
 
 // func sigmoidAVX512(dst, x []float32)
 TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-48

@@ -1,26 +1,11 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "rows_reduce_amd64.h"
 
 // Linear row kernels for AVX-512: norms, add, multiply, axpy, dot. Each
 // walks 32 values per step with two accumulators (Z0, Z1) to hide the add
 // latency, then 16, then a tail of r < 16 values under the mask K1.
-
-#define HSUM512 \
-	VEXTRACTF64X4 $1, Z0, Y1; \
-	VADDPS Y1, Y0, Y0; \
-	VEXTRACTF128 $1, Y0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0x4e, X0, X1; \
-	VADDPS X1, X0, X0; \
-	VPERMILPS $0xb1, X0, X1; \
-	VADDPS X1, X0, X0
-
-#define TAILMASK \
-	MOVL $1, AX; \
-	SHLL CX, AX; \
-	DECL AX; \
-	KMOVW AX, K1
 
 // func layerNormRowAVX512(dst, x, gamma, beta []float32, eps float32)
 // Pass 1 sums x (Z0, Z1, Z14, Z15: four chains hide the add latency),
