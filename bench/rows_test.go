@@ -28,6 +28,20 @@ func BenchmarkSoftmax192x197(b *testing.B) {
 	})
 }
 
+func BenchmarkSparsemax192x197(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := randRows(rng, 192*197)
+	for i := range x {
+		x[i] *= 4
+	}
+	dst, scratch := make([]float32, len(x)), make([]float32, 197)
+	leveltest.ForEachB(b, func(b *testing.B) {
+		b.SetBytes(int64(8 * len(x)))
+		b.ReportAllocs()
+		timeCPU(b, func() { kernels.Sparsemax(dst, x, 197, scratch) })
+	})
+}
+
 func benchElementwise(b *testing.B, f func(dst, x []float32)) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	x := randRows(rng, 64*3072)

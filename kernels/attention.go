@@ -251,7 +251,7 @@ func (a *Attention) runHead(h int, out, q, k, v, scratch []float32) {
 			}
 		}
 		if a.Probability == ProbSparsemax {
-			sparsemaxRow(s, s, scratch[a.Keys:a.Keys+limit])
+			rowImpl.sparsemax(s, s, scratch[a.Keys:a.Keys+limit])
 		} else {
 			rowImpl.softmax(s, s, limit)
 		}

@@ -29,6 +29,7 @@ type rowKernels struct {
 
 	// Whole-tensor pooling and normalisation; the twins build them from the
 	// vector kernels above, NEON has them in one call each.
+	sparsemax   func(dst, x, zs []float32) // one row; zs is scratch as long as x
 	l2Normalize func(dst, x []float32, n int)
 	meanTokens  func(dst, x []float32, d int)
 	maxTokens   func(dst, x []float32, d int)
@@ -75,6 +76,7 @@ var genericRows = rowKernels{
 	axpy:      axpyGeneric,
 	dot:       dotGeneric,
 
+	sparsemax:   sparsemaxRow,
 	l2Normalize: l2NormalizeGeneric,
 	meanTokens:  meanTokensGeneric,
 	maxTokens:   maxTokensGeneric,
@@ -237,7 +239,7 @@ func Sparsemax(dst, x []float32, n int, scratch []float32) {
 		panic("kernels: Sparsemax: scratch shorter than a row")
 	}
 	for off := 0; off+n <= len(x); off += n {
-		sparsemaxRow(dst[off:off+n], x[off:off+n], scratch[:n])
+		rowImpl.sparsemax(dst[off:off+n], x[off:off+n], scratch[:n])
 	}
 }
 
@@ -265,7 +267,7 @@ func sparsemaxRow(dst, x, zs []float32) {
 				count++
 			}
 		}
-		if count == kept || count == 0 {
+		if count >= kept || count == 0 {
 			break
 		}
 		tau, kept = (sum-1)/float32(count), count

@@ -21,6 +21,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.scale = scaleAVX2
 		k.axpy = axpyAVX2
 		k.dot = dotAVX2
+		k.sparsemax = sparsemaxAVX2
 		k.dotRows = dotRowsAVX2Go
 		k.axpyRows = axpyRowsAVX2Go
 		k.queryBlock = 8
@@ -42,6 +43,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.scale = scaleAVX512
 		k.axpy = axpyAVX512
 		k.dot = dotAVX512
+		k.sparsemax = sparsemaxAVX512
 		k.dotRows = dotRowsAVX512Go
 		k.axpyRows = axpyRowsAVX512Go
 		k.queryBlock = 32
@@ -165,3 +167,21 @@ func expSumAVX2(dst, x []float32, m float32) float32
 
 //go:noescape
 func expSumAVX512(dst, x []float32, m float32) float32
+
+//go:noescape
+func sparsemaxRowAVX512(dst, x, zs []float32)
+
+//go:noescape
+func sparsemaxRowAVX2(dst, x, zs []float32)
+
+// sparsemaxAVX512 and sparsemaxAVX2 check that dst and zs hold a row as
+// long as x, which the kernels trust.
+func sparsemaxAVX512(dst, x, zs []float32) {
+	_, _ = dst[:len(x)], zs[:len(x)]
+	sparsemaxRowAVX512(dst, x, zs)
+}
+
+func sparsemaxAVX2(dst, x, zs []float32) {
+	_, _ = dst[:len(x)], zs[:len(x)]
+	sparsemaxRowAVX2(dst, x, zs)
+}

@@ -433,42 +433,54 @@ func TestElementwiseSweep(t *testing.T) {
 	})
 }
 
+// TestSparsemax checks Sparsemax at every level against SPEC.md's
+// sort-and-scan definition in float64, on every tail, with ties, a masked
+// (-1e9) and a -Inf score, in place and out of place.
 func TestSparsemax(t *testing.T) {
-	rng := rand.New(rand.NewPCG(17, 18))
-	for _, n := range sizes()[1:] {
-		for _, span := range []float64{0.1, 2, 50} {
-			rows := 3
-			x := input(rng, rows*n, -span, span)
-			if n > 4 {
-				x[1], x[2], x[3] = x[0], x[0], -1e9 // ties and a masked score
-			}
-			dst, check := window(t, rows*n, 1)
-			kernels.Sparsemax(dst, x, n, make([]float32, n))
-			check()
-			for o := 0; o < len(x); o += n {
-				ref := make([]float64, n)
-				for i, v := range x[o : o+n] {
-					ref[i] = float64(v)
+	leveltest.ForEach(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		for _, n := range sizes()[1:] {
+			for _, span := range []float64{0.1, 2, 50} {
+				rows := 3
+				x := input(rng, rows*n, -span, span)
+				if n > 4 {
+					x[1], x[2], x[3] = x[0], x[0], -1e9 // ties and a masked score
 				}
-				sparsemaxRef(ref)
-				var sum float64
-				big := 1.0
-				for i, p := range ref {
-					sum += float64(dst[o+i])
-					if p > 0 {
-						big = max(big, math.Abs(float64(x[o+i])))
+				if n > 6 {
+					x[n+5] = float32(math.Inf(-1)) // a blocked key, as attention masks it
+				}
+				dst, check := window(t, rows*n, n%3)
+				kernels.Sparsemax(dst, x, n, make([]float32, n))
+				check()
+				inPlace := append([]float32(nil), x...)
+				kernels.Sparsemax(inPlace, inPlace, n, make([]float32, n))
+				for o := 0; o < len(x); o += n {
+					ref := make([]float64, n)
+					for i, v := range x[o : o+n] {
+						ref[i] = float64(v)
 					}
-				}
-				// tau comes from a float32 sum of the kept values: n/8 + 4
-				// ulps of the largest kept magnitude.
-				tol := (float64(n)/8 + 4) * eps32 * big
-				checkClose(t, fmt.Sprintf("Sparsemax n=%d span=%g", n, span), dst[o:o+n], ref, func(int) float64 { return tol })
-				if math.Abs(sum-1) > float64(n)*tol {
-					t.Fatalf("Sparsemax n=%d span=%g: row sums to %v", n, span, sum)
+					sparsemaxRef(ref)
+					var sum float64
+					big := 1.0
+					for i, p := range ref {
+						sum += float64(dst[o+i])
+						if p > 0 {
+							big = max(big, math.Abs(float64(x[o+i])))
+						}
+					}
+					// tau comes from a float32 sum of the kept values: n/8 + 4
+					// ulps of the largest kept magnitude.
+					tol := (float64(n)/8 + 4) * eps32 * big
+					what := fmt.Sprintf("Sparsemax n=%d span=%g row %d", n, span, o/n)
+					checkClose(t, what, dst[o:o+n], ref, func(int) float64 { return tol })
+					checkClose(t, what+" in place", inPlace[o:o+n], ref, func(int) float64 { return tol })
+					if math.Abs(sum-1) > float64(n)*tol {
+						t.Fatalf("%s: row sums to %v", what, sum)
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestDifferentialLambda(t *testing.T) {

@@ -19,10 +19,11 @@ func init() {
 	benchKernels["attention"] = command{"attention: 12 heads x 64, 16x197, 64x577 (plain and tiled), decode 1x197 and 1x577 tiled", benchAttentionCmd}
 	benchKernels["layernorm"] = command{"LayerNorm over [64, 768]", rowBench("layernorm", benchLayerNorm)}
 	benchKernels["softmax"] = command{"softmax over [192, 197]", rowBench("softmax", benchSoftmax)}
+	benchKernels["sparsemax"] = command{"sparsemax over [192, 197]", rowBench("sparsemax", benchSparsemax)}
 	benchKernels["gelu"] = command{"GELU over 64 x 3072", rowBench("gelu", elementwiseBench("gelu", kernels.GELU))}
 	benchKernels["silu"] = command{"SiLU over 64 x 3072", rowBench("silu", elementwiseBench("silu", kernels.SiLU))}
 	benchKernels["sigmoid"] = command{"sigmoid over 64 x 3072", rowBench("sigmoid", elementwiseBench("sigmoid", kernels.Sigmoid))}
-	benchKernels["rows"] = command{"every row kernel benchmark", rowBench("rows", benchLayerNorm, benchSoftmax,
+	benchKernels["rows"] = command{"every row kernel benchmark", rowBench("rows", benchLayerNorm, benchSoftmax, benchSparsemax,
 		elementwiseBench("gelu", kernels.GELU), elementwiseBench("silu", kernels.SiLU),
 		elementwiseBench("sigmoid", kernels.Sigmoid), elementwiseBench("add", func(dst, x []float32) { kernels.Add(dst, x, x) }))}
 }
@@ -174,6 +175,14 @@ func benchSoftmax(o benchOptions, w io.Writer, prefix string) {
 	dst := make([]float32, len(x))
 	d := minTime(o.reps, func() { kernels.Softmax(dst, x, 197) })
 	fmt.Fprintf(w, "%ssoftmax_192x197_us: %s\n", prefix, us(d))
+}
+
+func benchSparsemax(o benchOptions, w io.Writer, prefix string) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := randValues(rng, 192*197, 4)
+	dst, scratch := make([]float32, len(x)), make([]float32, 197)
+	d := minTime(o.reps, func() { kernels.Sparsemax(dst, x, 197, scratch) })
+	fmt.Fprintf(w, "%ssparsemax_192x197_us: %s\n", prefix, us(d))
 }
 
 func elementwiseBench(name string, f func(dst, x []float32)) func(o benchOptions, w io.Writer, prefix string) {

@@ -18,7 +18,7 @@ func TestBenchRows(t *testing.T) {
 	}
 	defer kernels.SetLevel(kernels.Active()) //nolint:errcheck // the active level is supported
 	line := regexp.MustCompile(`^\w+\.\w+_us: [0-9.]+$`)
-	for _, name := range []string{"attention", "layernorm", "softmax", "gelu", "silu", "sigmoid", "rows"} {
+	for _, name := range []string{"attention", "layernorm", "softmax", "sparsemax", "gelu", "silu", "sigmoid", "rows"} {
 		var out, errOut bytes.Buffer
 		args := []string{"bench", name, "--reps", "1", "--isa", kernels.Best().String()}
 		if rc := mainWithArgs(args, &out, &errOut); rc != 0 {
