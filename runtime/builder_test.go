@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -107,4 +108,16 @@ func TestBuilderErrors(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnknownTensor)
 	_, err = s.Output("nope")
 	assert.ErrorIs(t, err, ErrUnknownTensor)
+}
+
+// TestBuilderRejectsEmptyShapes checks that ops whose kernels need at least
+// one row fail at Compile, naming the shape, instead of panicking in Run.
+func TestBuilderRejectsEmptyShapes(t *testing.T) {
+	for _, shape := range [][]int{{1, 0, 4}, {2, 3, 0}, {3, 4}} {
+		b := NewBuilder()
+		x := b.Input("x", shape...)
+		b.Output("y", b.Pool(x, PoolMean))
+		_, err := b.Compile()
+		assert.ErrorContains(t, err, fmt.Sprintf("pool: want [batch, tokens, dim] with at least one token and one dim, got %v", shape))
+	}
 }

@@ -209,8 +209,8 @@ const (
 // Pool reduces x [B, T, D] over its token axis to [B, D].
 func (b *Builder) Pool(x Tensor, p Pooling) Tensor {
 	shape := b.Shape(x)
-	if len(shape) != 3 {
-		b.fail(fmt.Errorf("runtime: pool: want rank 3, got %v", shape))
+	if len(shape) != 3 || shape[1] == 0 || shape[2] == 0 {
+		b.fail(fmt.Errorf("runtime: pool: want [batch, tokens, dim] with at least one token and one dim, got %v", shape))
 		return x
 	}
 	y := b.Temp(shape[0], shape[2])
