@@ -68,6 +68,10 @@ func (b *Builder) attentionStep(spec AttentionSpec, q, k, v Operand) (*attention
 			spec.Heads, spec.HeadDim, qs, q.Col, ks, k.Col, vs, v.Col))
 		return nil, false
 	}
+	if qs[1] == 0 || ks[1] == 0 {
+		b.fail(fmt.Errorf("runtime: attention needs at least one query and one key, got q %v and k %v", qs, ks))
+		return nil, false
+	}
 	att := kernels.Attention{
 		Queries: qs[1], Keys: ks[1], Heads: spec.Heads, HeadDim: spec.HeadDim,
 		QStride: qs[2], KStride: ks[2], VStride: vs[2], OutStride: w,

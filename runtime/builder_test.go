@@ -111,7 +111,7 @@ func TestBuilderErrors(t *testing.T) {
 }
 
 // TestBuilderRejectsEmptyShapes checks that ops whose kernels need at least
-// one row fail at Compile, naming the shape, instead of panicking in Run.
+// one row fail at Compile, naming the shapes, instead of panicking in Run.
 func TestBuilderRejectsEmptyShapes(t *testing.T) {
 	for _, shape := range [][]int{{1, 0, 4}, {2, 3, 0}, {3, 4}} {
 		b := NewBuilder()
@@ -119,5 +119,12 @@ func TestBuilderRejectsEmptyShapes(t *testing.T) {
 		b.Output("y", b.Pool(x, PoolMean))
 		_, err := b.Compile()
 		assert.ErrorContains(t, err, fmt.Sprintf("pool: want [batch, tokens, dim] with at least one token and one dim, got %v", shape))
+	}
+	for _, c := range []struct{ q, kv []int }{{[]int{1, 0, 8}, []int{1, 3, 8}}, {[]int{1, 2, 8}, []int{1, 0, 8}}} {
+		b := NewBuilder()
+		q, kv := b.Input("q", c.q...), b.Input("kv", c.kv...)
+		b.Output("y", b.Attend(AttentionSpec{Heads: 2, HeadDim: 4}, Operand{T: q}, Operand{T: kv}, Operand{T: kv}))
+		_, err := b.Compile()
+		assert.ErrorContains(t, err, fmt.Sprintf("attention needs at least one query and one key, got q %v and k %v", c.q, c.kv))
 	}
 }
