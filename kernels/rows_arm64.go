@@ -6,8 +6,8 @@ import "math"
 
 // rowKernelsFor returns the row kernels of level l on arm64: at NEON the
 // assembly of rows_arm64.s, rows_exp_arm64.s, rows_sparsemax_arm64.s and
-// attention_neon_arm64.s
-// (the attention path in blocks of 16 queries), elsewhere the Go twins.
+// attention_neon_arm64.s (the attention path in blocks of 16 queries),
+// elsewhere the Go twins.
 func rowKernelsFor(l Level) rowKernels {
 	k := genericRows
 	if l != NEON {

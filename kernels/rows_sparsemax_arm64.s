@@ -27,7 +27,9 @@
 //   V26      zero; F27 1.0; F1 the count as a float
 // Loops take 16 values a turn, then whole vectors of 4, then the last 1-3
 // one at a time with scalar instructions (FMAXS and FMAX both give NaN
-// when an operand is NaN, as Go's max does).
+// when an operand is NaN, as Go's max does; the tail of a pass compares
+// with FCMPS and skips with BLE, which an unordered compare also takes).
+// No instruction beyond those of neon_arm64.h and the Go assembler is used.
 
 #define ZERO4(a, b, c, d) VEOR a.B16, a.B16, a.B16; VEOR b.B16, b.B16, b.B16; VEOR c.B16, c.B16, c.B16; VEOR d.B16, d.B16, d.B16
 
