@@ -18,10 +18,12 @@ import (
 
 // BenchmarkNEONRows runs each row kernel at the generic and NEON levels on
 // the shapes of a ViT-B head: 768-wide rows, 64-wide attention heads,
-// 197-key score rows and a 3072-wide MLP activation.
+// 197-key score rows (softmax, and sparsemax over 192 of them) and a
+// 3072-wide MLP activation.
 func BenchmarkNEONRows(b *testing.B) {
 	x, y := neonValues(16*3072, 2, 1), neonValues(16*3072, 2, 2)
 	dst := make([]float32, len(x))
+	zs := make([]float32, 197)
 	gamma, beta := neonValues(768, 1, 3), neonValues(768, 1, 4)
 	levels := []struct {
 		name string
@@ -39,6 +41,13 @@ func BenchmarkNEONRows(b *testing.B) {
 		{"layerNorm/16x768", 4 * 4 * 16 * 768, func(k rowKernels) { k.layerNorm(dst[:16*768], x[:16*768], gamma, beta, 1e-6) }},
 		{"rmsNorm/16x768", 3 * 4 * 16 * 768, func(k rowKernels) { k.rmsNorm(dst[:16*768], x[:16*768], gamma, 1e-6) }},
 		{"softmax/12x197", 3 * 4 * 12 * 197, func(k rowKernels) { k.softmax(dst[:12*197], x[:12*197], 197) }},
+		// sparsemax per row, as Sparsemax calls it; the bytes count x and
+		// dst, not the passes over the scratch row.
+		{"sparsemax/192x197", 2 * 4 * 192 * 197, func(k rowKernels) {
+			for r := range 192 {
+				k.sparsemax(dst[r*197:(r+1)*197], x[r*197:(r+1)*197], zs)
+			}
+		}},
 		{"gelu/3072", 2 * 4 * 3072, func(k rowKernels) { k.gelu(dst[:3072], x[:3072]) }},
 		{"silu/3072", 2 * 4 * 3072, func(k rowKernels) { k.silu(dst[:3072], x[:3072]) }},
 		{"sigmoid/3072", 2 * 4 * 3072, func(k rowKernels) { k.sigmoid(dst[:3072], x[:3072]) }},

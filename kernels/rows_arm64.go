@@ -5,8 +5,9 @@ package kernels
 import "math"
 
 // rowKernelsFor returns the row kernels of level l on arm64: at NEON the
-// assembly of rows_arm64.s, rows_exp_arm64.s and attention_neon_arm64.s
-// (the attention path in blocks of 16 queries), elsewhere the Go twins.
+// assembly of rows_arm64.s, rows_exp_arm64.s, rows_sparsemax_arm64.s and
+// attention_neon_arm64.s (the attention path in blocks of 16 queries),
+// elsewhere the Go twins.
 func rowKernelsFor(l Level) rowKernels {
 	k := genericRows
 	if l != NEON {
@@ -19,6 +20,7 @@ func rowKernelsFor(l Level) rowKernels {
 	k.layerNorm = layerNormRowsNEON
 	k.rmsNorm = rmsNormRowsNEON
 	k.softmax = softmaxRowsNEON
+	k.sparsemax = sparsemaxNEON
 	k.sigmoid = sigmoidNEON
 	k.silu = siluNEON
 	k.gelu = geluNEON
