@@ -88,6 +88,13 @@ func (m *Model) NewGenerator(shapes map[string][]int, taskName string, maxLength
 	}
 	// The last generated token is never fed back, so a sequence of
 	// maxLength tokens needs maxLength positions (BOS included).
+	// Beside the caches, generate.Run keeps 4 histories per beam slot and
+	// the results one row of tokens per memory row, maxLength long.
+	n := stepperValues(dec, beam, positions, ms[1]) + float64(maxLength)*float64(4*beam+ms[0])
+	if n > maxStepperValues {
+		return nil, fmt.Errorf("heads: %s: generation of %d tokens with beam %d needs %.3g values of caches and histories, more than %d",
+			m.class, maxLength, beam, n, maxStepperValues)
+	}
 	g.step = newStepper(dec, emb, beam, positions, ms[1])
 	return g, nil
 }

@@ -151,3 +151,25 @@ func argmaxF32(v []float32) int {
 	}
 	return best
 }
+
+// TestNewGeneratorRefusesHugeCaches checks that a maxLength or beam whose
+// caches and histories would not fit in memory gives an error naming the
+// sizes instead of an allocation that kills the process, with and without
+// position embeddings (which bound the caches but not the histories).
+func TestNewGeneratorRefusesHugeCaches(t *testing.T) {
+	for _, name := range []string{"generation_swiglu_nopos", "generation_mlp"} {
+		f, err := weights.Open(filepath.Join(referenceDir, name+".safetensors"))
+		require.NoError(t, err)
+		defer f.Close()
+		m, err := New(f)
+		require.NoError(t, err)
+		in, err := ReadInputs(f)
+		require.NoError(t, err)
+		for _, c := range []struct{ maxLength, beam int }{{1 << 40, 1}, {8, 1 << 40}, {math.MaxInt, math.MaxInt}} {
+			_, err := m.NewGenerator(in.Shapes, "", c.maxLength, c.beam)
+			assert.ErrorContains(t, err, fmt.Sprintf("generation of %d tokens with beam %d needs", c.maxLength, c.beam), name)
+		}
+		_, err = m.NewGenerator(in.Shapes, "", 4096, 4)
+		assert.NoError(t, err, "%s: a long but reasonable generation", name)
+	}
+}

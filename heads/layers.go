@@ -140,6 +140,14 @@ type ffn struct {
 	down     *kernels.PackedWeights
 }
 
+// hidden returns the FFN's hidden width.
+func (f *ffn) hidden() int {
+	if f.swiglu {
+		return f.gate.N()
+	}
+	return f.fc1.N()
+}
+
 // swigluWidth is the hidden width rule of dl_techniques' SwiGLU FFN.
 func swigluWidth(out int, factor float64) int {
 	f := int(float64(out) * factor * 2 / 3)

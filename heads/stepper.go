@@ -42,17 +42,32 @@ func (a *attention) kvWidth() int {
 	return 2 * a.dim
 }
 
+// maxStepperValues bounds the 4-byte values a generation holds (16 GiB),
+// as the runtime bounds a tensor: a bad maxLength or beam gets an error,
+// not an allocation that kills the process.
+const maxStepperValues = 1 << 32
+
+// stepperValues returns how many float32 values newStepper allocates for
+// these sizes, in float64 so that absurd sizes do not overflow: the
+// memory's keys and values, the double-buffered self-attention caches,
+// and the per-slot rows (the attention scratch is below a cache's size).
+func stepperValues(dec *decoder, slots, maxLen, memCap int) float64 {
+	n := 0.0
+	for _, l := range dec.layers {
+		n += float64(memCap) * float64(l.cross.kvWidth())
+		n += 2 * float64(slots) * float64(maxLen) * float64(l.self.kvWidth())
+		n += float64(slots) * float64(9*dec.dim+2*l.ffn.hidden())
+	}
+	return n + float64(max(maxLen, memCap))*float64(dec.dim)
+}
+
 func newStepper(dec *decoder, emb *generationWeights, slots, maxLen, memCap int) *stepper {
 	d := dec.dim
 	s := &stepper{dec: dec, emb: emb, slots: slots, maxLen: maxLen, memCap: memCap}
 	hidden := 0
 	for _, l := range dec.layers {
 		s.memKV = append(s.memKV, make([]float32, memCap*l.cross.kvWidth()))
-		if l.ffn.swiglu {
-			hidden = max(hidden, l.ffn.gate.N())
-		} else {
-			hidden = max(hidden, l.ffn.fc1.N())
-		}
+		hidden = max(hidden, l.ffn.hidden())
 	}
 	for range slots * len(dec.layers) {
 		w := dec.layers[0].self.kvWidth()
