@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/vlmrt/vlmrt/generate"
 	"github.com/vlmrt/vlmrt/weights"
 )
 
@@ -52,14 +53,16 @@ func FuzzConfig(f *testing.F) {
 
 // FuzzShapes compiles real heads for arbitrary input shapes: each input
 // gets a rank and dimensions from the fuzzer (each dimension up to 1023),
-// and every shape must give a plan or an error, never a panic. Plans that
-// compile with a small arena run once on zero inputs.
+// and every shape must give a plan (and, for a decoder with token
+// embeddings, a generator) or an error, never a panic. Plans that compile
+// with a small arena run once on zero inputs.
 func FuzzShapes(f *testing.F) {
 	fixtures := []string{
 		filepath.Join(kerasDir, "captioning_mlp"), filepath.Join(kerasDir, "vqa_attention"),
 		filepath.Join(kerasDir, "grounding_gated"), filepath.Join(kerasDir, "matching_swiglu_rms"),
 		filepath.Join(kerasDir, "multitask"), filepath.Join(referenceDir, "captioning_differential"),
 		filepath.Join(referenceDir, "dense_captioning_k4"), filepath.Join(referenceDir, "dialogue_candidates"),
+		filepath.Join(referenceDir, "generation_mlp"),
 	}
 	type loaded struct {
 		m  *Model
@@ -85,6 +88,8 @@ func FuzzShapes(f *testing.F) {
 	f.Add(uint8(0), []byte{3, 1, 0, 197, 0, 3, 1, 0, 16, 3})
 	f.Add(uint8(1), []byte{2, 0, 0, 0, 0})
 	f.Add(uint8(4), []byte{1, 255, 255, 4, 0, 0, 0, 1, 0, 1, 0, 1})
+	f.Add(uint8(8), []byte{})                  // generation with the fixture's shapes
+	f.Add(uint8(8), []byte{3, 2, 0, 5, 0, 32}) // generation over 2 images of 5 tokens of 32
 	f.Fuzz(func(t *testing.T, which uint8, dims []byte) {
 		l := models[int(which)%len(models)]
 		keys := make([]string, 0, len(l.in.Shapes))
@@ -110,10 +115,24 @@ func FuzzShapes(f *testing.F) {
 			}
 			shapes[k] = shape
 		}
-		plan, err := l.m.Compile(shapes, "")
-		if err != nil || plan.ArenaBytes() > 64<<20 {
+		if plan, err := l.m.Compile(shapes, ""); err == nil && plan.ArenaBytes() <= 64<<20 {
+			plan.NewSession(nil).Run()
+		}
+		// Heads with a decoder and token embeddings also generate: a
+		// generator or an error for the same shapes, and a few tokens from
+		// zero inputs when the memory is small.
+		g, err := l.m.NewGenerator(shapes, "", 3, 2)
+		if err != nil || g.plan.ArenaBytes() > 64<<20 {
 			return
 		}
-		plan.NewSession(nil).Run()
+		in := Inputs{Shapes: shapes, Values: map[string][]float32{}}
+		for k, shape := range shapes {
+			n := 1
+			for _, d := range shape {
+				n *= d
+			}
+			in.Values[k] = make([]float32, n)
+		}
+		_, _ = g.Generate(in, generate.Options{BOS: 1, EOS: 2, MaxLength: 3, Beam: 2})
 	})
 }
