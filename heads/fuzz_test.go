@@ -70,19 +70,7 @@ func FuzzShapes(f *testing.F) {
 	}
 	var models []loaded
 	for _, name := range fixtures {
-		file, err := weights.Open(name + ".safetensors")
-		if err != nil {
-			f.Fatal(err)
-		}
-		defer file.Close()
-		m, err := NewFromSource(file.Metadata(), func(head string) Source { return file.Scope(head) })
-		if err != nil {
-			f.Fatal(err)
-		}
-		in, err := ReadInputs(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+		_, m, in := openModel(f, name+".safetensors")
 		models = append(models, loaded{m, in})
 	}
 	f.Add(uint8(0), []byte{3, 1, 0, 197, 0, 3, 1, 0, 16, 3})

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vlmrt/vlmrt/generate"
 	"github.com/vlmrt/vlmrt/internal/leveltest"
-	"github.com/vlmrt/vlmrt/weights"
 )
 
 // TestGenerationFixtures checks greedy and beam-3 tokens token for token
@@ -26,15 +25,9 @@ func TestGenerationFixtures(t *testing.T) {
 	leveltest.ForEach(t, func(t *testing.T) {
 		for _, path := range files {
 			t.Run(strings.TrimSuffix(filepath.Base(path), ".safetensors"), func(t *testing.T) {
-				f, err := weights.Open(path)
-				require.NoError(t, err)
-				defer f.Close()
-				m, err := New(f)
-				require.NoError(t, err)
+				f, m, in := openModel(t, path)
 				cfg, ok := m.Generation()
 				require.True(t, ok, "fixture has generation metadata")
-				in, err := ReadInputs(f)
-				require.NoError(t, err)
 				g, err := m.NewGenerator(in.Shapes, "", cfg.MaxLength, cfg.BeamSize)
 				require.NoError(t, err)
 				for _, mode := range []struct {
@@ -89,14 +82,8 @@ func assertClose(t *testing.T, want, got []float32, msg string, args ...any) {
 func TestIncrementalMatchesFullRecompute(t *testing.T) {
 	for _, name := range []string{"generation_swiglu", "generation_mlp", "generation_swiglu_nopos"} {
 		t.Run(name, func(t *testing.T) {
-			f, err := weights.Open(filepath.Join(referenceDir, name+".safetensors"))
-			require.NoError(t, err)
-			defer f.Close()
-			m, err := New(f)
-			require.NoError(t, err)
+			_, m, in := openModel(t, filepath.Join(referenceDir, name+".safetensors"))
 			cfg, _ := m.Generation()
-			in, err := ReadInputs(f)
-			require.NoError(t, err)
 			h := m.tasks[0].head.(*captioningHead)
 			dec, emb := h.parts()
 			d, v := dec.dim, dec.vocab
@@ -158,18 +145,12 @@ func argmaxF32(v []float32) int {
 // position embeddings (which bound the caches but not the histories).
 func TestNewGeneratorRefusesHugeCaches(t *testing.T) {
 	for _, name := range []string{"generation_swiglu_nopos", "generation_mlp"} {
-		f, err := weights.Open(filepath.Join(referenceDir, name+".safetensors"))
-		require.NoError(t, err)
-		defer f.Close()
-		m, err := New(f)
-		require.NoError(t, err)
-		in, err := ReadInputs(f)
-		require.NoError(t, err)
+		_, m, in := openModel(t, filepath.Join(referenceDir, name+".safetensors"))
 		for _, c := range []struct{ maxLength, beam int }{{1 << 40, 1}, {8, 1 << 40}, {math.MaxInt, math.MaxInt}} {
 			_, err := m.NewGenerator(in.Shapes, "", c.maxLength, c.beam)
 			assert.ErrorContains(t, err, fmt.Sprintf("generation of %d tokens with beam %d needs", c.maxLength, c.beam), name)
 		}
-		_, err = m.NewGenerator(in.Shapes, "", 4096, 4)
+		_, err := m.NewGenerator(in.Shapes, "", 4096, 4)
 		assert.NoError(t, err, "%s: a long but reasonable generation", name)
 	}
 }

@@ -26,6 +26,17 @@ func loadFixture(t testing.TB, path string) (*Model, *runtime.Plan, Inputs) {
 // until the test ends, for its reference outputs.
 func openFixture(t testing.TB, path string) (*weights.File, *Model, *runtime.Plan, Inputs) {
 	t.Helper()
+	f, m, in := openModel(t, path)
+	plan, err := m.Compile(in.Shapes, "")
+	require.NoError(t, err)
+	return f, m, plan, in
+}
+
+// openModel returns a fixture's file (open until the test ends), its model
+// and its inputs, without compiling (a generation fixture holds only the
+// memory's inputs).
+func openModel(t testing.TB, path string) (*weights.File, *Model, Inputs) {
+	t.Helper()
 	f, err := weights.Open(path)
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
@@ -33,9 +44,7 @@ func openFixture(t testing.TB, path string) (*weights.File, *Model, *runtime.Pla
 	require.NoError(t, err)
 	in, err := ReadInputs(f)
 	require.NoError(t, err)
-	plan, err := m.Compile(in.Shapes, "")
-	require.NoError(t, err)
-	return f, m, plan, in
+	return f, m, in
 }
 
 // outputs runs s once and returns copies of every output.
