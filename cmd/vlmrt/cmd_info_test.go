@@ -8,6 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vlmrt/vlmrt/weights"
 )
 
 // TestInfoFixtures runs "vlmrt info" on every reference file and checks the
@@ -57,4 +62,92 @@ func TestInfoBadFile(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, rc, errOut.String())
 		}
 	}
+}
+
+// rewriteFixture copies the reference file src to a new file in dir with
+// the metadata key set to value (when key is not empty) and the tensor
+// named reshape, if any, replaced by zeros of the given shape.
+func rewriteFixture(t *testing.T, src, key, value, reshape string, shape []int) string {
+	t.Helper()
+	f, err := weights.Open(src)
+	require.NoError(t, err)
+	defer f.Close()
+	w := weights.NewWriter()
+	for k, v := range f.Metadata() {
+		w.SetMetadata(k, v)
+	}
+	if key != "" {
+		w.SetMetadata(key, value)
+	}
+	for _, info := range f.Tensors() {
+		if info.Name == reshape {
+			n := 1
+			for _, d := range shape {
+				n *= d
+			}
+			require.NoError(t, w.AddFloat32(info.Name, shape, make([]float32, n)))
+			continue
+		}
+		_, raw, err := f.Bytes(info.Name)
+		require.NoError(t, err)
+		require.NoError(t, w.Add(info.Name, info.DType, info.Shape, raw))
+	}
+	path := filepath.Join(t.TempDir(), "model.safetensors")
+	require.NoError(t, w.WriteFile(path))
+	return path
+}
+
+// TestInfoValidatesHead checks that info prints what it read of a file
+// whose head cannot be built, ends with "head: invalid: " and the very
+// error "vlmrt run" gives, and exits 1 with that error as the one line on
+// stderr; and that a good head ends with "head: ok".
+func TestInfoValidatesHead(t *testing.T) {
+	const src = "../../testdata/keras/captioning_swiglu.safetensors"
+	f, err := weights.Open(src)
+	require.NoError(t, err)
+	config := f.Metadata()["config"]
+	f.Close()
+	require.Contains(t, config, `"num_heads": 4`)
+
+	cases := []struct {
+		name       string
+		key, value string // metadata to set
+		tensor     string // tensor to give a wrong shape
+		shape      []int
+		want       string // in the error
+	}{
+		{name: "unknown class", key: "class_name", value: "ImageCaptioningHeadV2", want: "ImageCaptioningHeadV2"},
+		{name: "hidden not a multiple of heads", key: "config",
+			value: strings.Replace(config, `"num_heads": 4`, `"num_heads": 5`, 1), want: "num_heads"},
+		{name: "config not JSON", key: "config", value: "{not json", want: "config"},
+		{name: "wrong weight shape", tensor: "cap_head/cap_head_output_proj/kernel", shape: []int{48, 49},
+			want: "cap_head/cap_head_output_proj/kernel"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := rewriteFixture(t, src, c.key, c.value, c.tensor, c.shape)
+			var out, errOut bytes.Buffer
+			rc := mainWithArgs([]string{"info", path}, &out, &errOut)
+			assert.Equal(t, 1, rc, "exit status")
+			assert.Contains(t, out.String(), "tensors: ", "info still prints the tensors")
+			assert.Contains(t, out.String(), "parameters: ")
+			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+			last := lines[len(lines)-1]
+			require.True(t, strings.HasPrefix(last, "head: invalid: "), "last line %q", last)
+			t.Log(last)
+			assert.Contains(t, last, c.want)
+
+			var runOut, runErr bytes.Buffer
+			outFile := filepath.Join(t.TempDir(), "out.safetensors")
+			require.Equal(t, 1, mainWithArgs([]string{"run", "--model", path, "--inputs", path, "--out", outFile}, &runOut, &runErr))
+			assert.Equal(t, "vlmrt run: "+strings.TrimPrefix(last, "head: invalid: ")+"\n", runErr.String(),
+				"info reports the error run gives")
+			assert.Equal(t, "vlmrt info: "+strings.TrimPrefix(last, "head: invalid: ")+"\n", errOut.String(),
+				"the same error is the one line on stderr")
+		})
+	}
+
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, mainWithArgs([]string{"info", src}, &out, &errOut), errOut.String())
+	assert.True(t, strings.HasSuffix(out.String(), "\nhead: ok\n"), "a good head ends with head: ok:\n%s", out.String())
 }
