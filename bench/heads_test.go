@@ -10,6 +10,7 @@ import (
 	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
+	"github.com/vlmrt/vlmrt/runtime"
 )
 
 // bertTask is a task_config at BERT-base size.
@@ -19,7 +20,7 @@ func bertTask(name, taskType string, vocab int) map[string]any {
 
 // runHead benchmarks one run of m's plan for shapes, reporting ms per run.
 func runHead(b *testing.B, m *heads.Model, shapes map[string][]int, threads int) {
-	plan, err := m.Compile(shapes, "")
+	plan, err := m.Compile(shapes)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func runHead(b *testing.B, m *heads.Model, shapes map[string][]int, threads int)
 		pool = parallel.New(threads)
 		defer pool.Close()
 	}
-	s := plan.NewSession(pool)
+	s := plan.NewSession(runtime.WithPool(pool))
 	if err := randomInputs(shapes).Fill(s); err != nil {
 		b.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func BenchmarkDecodeStep(b *testing.B) {
 	bandwidth := measureBandwidth(stepBytes)
 	for _, beam := range []int{1, 3} {
 		b.Run(fmt.Sprintf("beam=%d", beam), func(b *testing.B) {
-			g, err := m.NewGenerator(shapes, "", 64, beam)
+			g, err := m.NewGenerator(shapes, heads.MaxLength(64), heads.Beam(beam))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -190,7 +191,7 @@ func BenchmarkGenerate(b *testing.B) {
 	shapes := map[string][]int{"vision_features": {1, 197, d}}
 	for _, beam := range []int{1, 3} {
 		b.Run(fmt.Sprintf("beam=%d", beam), func(b *testing.B) {
-			g, err := m.NewGenerator(shapes, "", 24, beam)
+			g, err := m.NewGenerator(shapes, heads.MaxLength(24), heads.Beam(beam))
 			if err != nil {
 				b.Fatal(err)
 			}

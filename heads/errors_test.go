@@ -133,18 +133,18 @@ func TestLoadErrors(t *testing.T) {
 // and unknown tasks are errors.
 func TestCompileErrors(t *testing.T) {
 	m, _, in := loadFixture(t, filepath.Join(kerasDir, "multitask.safetensors"))
-	_, err := m.Compile(map[string][]int{"vision_features": {2, 10, 48}}, "cap")
+	_, err := m.Compile(map[string][]int{"vision_features": {2, 10, 48}}, ForTask("cap"))
 	assert.ErrorIs(t, err, ErrShape)
 	assert.ErrorContains(t, err, "text_features")
 
-	_, err = m.Compile(map[string][]int{"vision_features": {2, 10, 40}, "text_features": {2, 7, 48}}, "cap")
+	_, err = m.Compile(map[string][]int{"vision_features": {2, 10, 40}, "text_features": {2, 7, 48}}, ForTask("cap"))
 	assert.ErrorIs(t, err, ErrShape)
 	assert.ErrorContains(t, err, "vision_features")
 
-	_, err = m.Compile(in.Shapes, "segmentation")
+	_, err = m.Compile(in.Shapes, ForTask("segmentation"))
 	assert.ErrorIs(t, err, ErrUnknownTask)
 
-	plan, err := m.Compile(in.Shapes, "vqa")
+	plan, err := m.Compile(in.Shapes, ForTask("vqa"))
 	require.NoError(t, err)
 	require.Len(t, plan.Outputs(), 1)
 	assert.Equal(t, "vqa.answer_logits", plan.Outputs()[0].Name)

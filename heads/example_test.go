@@ -21,12 +21,13 @@ func Example() {
 	plan, err := model.Compile(map[string][]int{
 		"vision_features": {2, 10, 48},
 		"text_features":   {2, 7, 48},
-	}, "")
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	// One session per goroutine; nil runs every step on this goroutine.
-	session := plan.NewSession(nil)
+	// One session per goroutine; with no options it runs every step on
+	// this goroutine (runtime.WithPool spreads the steps over workers).
+	session := plan.NewSession()
 	vision, _ := session.Input("vision_features")
 	text, _ := session.Input("text_features")
 
@@ -62,7 +63,7 @@ func ExampleModel_Compile() {
 	plan, err := model.Compile(map[string][]int{
 		"vision_features":   {1, 10, 48},
 		"question_features": {1, 7, 48},
-	}, "vqa")
+	}, heads.ForTask("vqa"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -40,11 +40,11 @@ func FuzzConfig(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := m.Compile(in.Shapes, "")
+		plan, err := m.Compile(in.Shapes)
 		if err != nil || plan.ArenaBytes() > 64<<20 {
 			return
 		}
-		s := plan.NewSession(nil)
+		s := plan.NewSession()
 		if in.Fill(s) == nil {
 			s.Run()
 		}
@@ -103,13 +103,13 @@ func FuzzShapes(f *testing.F) {
 			}
 			shapes[k] = shape
 		}
-		if plan, err := l.m.Compile(shapes, ""); err == nil && plan.ArenaBytes() <= 64<<20 {
-			plan.NewSession(nil).Run()
+		if plan, err := l.m.Compile(shapes); err == nil && plan.ArenaBytes() <= 64<<20 {
+			plan.NewSession().Run()
 		}
 		// Heads with a decoder and token embeddings also generate: a
 		// generator or an error for the same shapes, and a few tokens from
 		// zero inputs when the memory is small.
-		g, err := l.m.NewGenerator(shapes, "", 3, 2)
+		g, err := l.m.NewGenerator(shapes, MaxLength(3), Beam(2))
 		if err != nil || g.plan.ArenaBytes() > 64<<20 {
 			return
 		}

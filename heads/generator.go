@@ -41,10 +41,13 @@ type Generator struct {
 }
 
 // NewGenerator prepares generation for inputs of the given shapes (only the
-// memory's inputs are needed: e.g. "vision_features"), sequences of up to
-// maxLength tokens and beams of up to beam hypotheses.
-func (m *Model) NewGenerator(shapes map[string][]int, taskName string, maxLength, beam int) (*Generator, error) {
-	tasks, err := m.selectTasks(taskName)
+// memory's inputs are needed: e.g. "vision_features"). MaxLength and Beam
+// bound the sequences and beams it serves (by default the model file's
+// generation metadata); ForTask picks the decoder of a multi-task model.
+func (m *Model) NewGenerator(shapes map[string][]int, opts ...Option) (*Generator, error) {
+	o := m.generatorOptions(opts)
+	maxLength, beam := o.maxLength, o.beam
+	tasks, err := m.selectTasks(o.task)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +83,7 @@ func (m *Model) NewGenerator(shapes map[string][]int, taskName string, maxLength
 		return nil, fmt.Errorf("heads: %s: %w", m.class, err)
 	}
 	ms := plan.Outputs()[0].Shape
-	g := &Generator{head: h, plan: plan, session: plan.NewSession(nil), rows: ms[0]}
+	g := &Generator{head: h, plan: plan, session: plan.NewSession(), rows: ms[0]}
 	g.memory, _ = g.session.Output("memory")
 	positions := maxLength
 	if emb.positions != nil {

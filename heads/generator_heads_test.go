@@ -63,7 +63,7 @@ func TestGenerationOfDenseCaptionsAndDialogue(t *testing.T) {
 			require.NoError(t, err)
 			in, err := ReadInputs(f)
 			require.NoError(t, err)
-			g, err := m.NewGenerator(in.Shapes, "", maxLen, 1)
+			g, err := m.NewGenerator(in.Shapes, MaxLength(maxLen), Beam(1))
 			require.NoError(t, err)
 			batch := in.Shapes["vision_features"][0]
 			perImage := g.Rows() / batch
@@ -97,9 +97,9 @@ func TestGenerationOfDenseCaptionsAndDialogue(t *testing.T) {
 						text = append(text, prefix...)
 					}
 					values[tt.textKey] = text
-					plan, err := m.Compile(shapes, "")
+					plan, err := m.Compile(shapes)
 					require.NoError(t, err)
-					sess := plan.NewSession(nil)
+					sess := plan.NewSession()
 					require.NoError(t, Inputs{Shapes: shapes, Values: values}.Fill(sess))
 					sess.Run()
 					full, err := sess.Output(tt.logitsKey)

@@ -28,7 +28,7 @@ func TestGenerationFixtures(t *testing.T) {
 				f, m, in := openModel(t, path)
 				cfg, ok := m.Generation()
 				require.True(t, ok, "fixture has generation metadata")
-				g, err := m.NewGenerator(in.Shapes, "", cfg.MaxLength, cfg.BeamSize)
+				g, err := m.NewGenerator(in.Shapes, MaxLength(cfg.MaxLength), Beam(cfg.BeamSize))
 				require.NoError(t, err)
 				for _, mode := range []struct {
 					name string
@@ -87,7 +87,7 @@ func TestIncrementalMatchesFullRecompute(t *testing.T) {
 			h := m.tasks[0].head.(*captioningHead)
 			dec, emb := h.parts()
 			d, v := dec.dim, dec.vocab
-			g, err := m.NewGenerator(in.Shapes, "", cfg.MaxLength, 1)
+			g, err := m.NewGenerator(in.Shapes, MaxLength(cfg.MaxLength), Beam(1))
 			require.NoError(t, err)
 			vision := in.Shapes["vision_features"]
 			for row := 0; row < vision[0]; row++ {
@@ -109,9 +109,9 @@ func TestIncrementalMatchesFullRecompute(t *testing.T) {
 							}
 						}
 					}
-					plan, err := m.Compile(map[string][]int{"vision_features": {1, vision[1], vision[2]}, "text_features": {1, n, d}}, "")
+					plan, err := m.Compile(map[string][]int{"vision_features": {1, vision[1], vision[2]}, "text_features": {1, n, d}})
 					require.NoError(t, err)
-					sess := plan.NewSession(nil)
+					sess := plan.NewSession()
 					visionIn, _ := sess.Input("vision_features")
 					textIn, _ := sess.Input("text_features")
 					per := vision[1] * vision[2]
@@ -147,10 +147,10 @@ func TestNewGeneratorRefusesHugeCaches(t *testing.T) {
 	for _, name := range []string{"generation_swiglu_nopos", "generation_mlp"} {
 		_, m, in := openModel(t, filepath.Join(referenceDir, name+".safetensors"))
 		for _, c := range []struct{ maxLength, beam int }{{1 << 40, 1}, {8, 1 << 40}, {math.MaxInt, math.MaxInt}} {
-			_, err := m.NewGenerator(in.Shapes, "", c.maxLength, c.beam)
+			_, err := m.NewGenerator(in.Shapes, MaxLength(c.maxLength), Beam(c.beam))
 			assert.ErrorContains(t, err, fmt.Sprintf("generation of %d tokens with beam %d needs", c.maxLength, c.beam), name)
 		}
-		_, err := m.NewGenerator(in.Shapes, "", 4096, 4)
+		_, err := m.NewGenerator(in.Shapes, MaxLength(4096), Beam(4))
 		assert.NoError(t, err, "%s: a long but reasonable generation", name)
 	}
 }

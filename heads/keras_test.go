@@ -20,7 +20,7 @@ const kerasDir = "../testdata/keras"
 func runFixture(t *testing.T, path string) {
 	t.Helper()
 	f, _, plan, in := openFixture(t, path)
-	s := plan.NewSession(nil)
+	s := plan.NewSession()
 	require.NoError(t, in.Fill(s))
 	s.Run()
 	require.NotEmpty(t, plan.Outputs())

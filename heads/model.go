@@ -284,11 +284,15 @@ func (m *Model) selectTasks(name string) ([]task, error) {
 }
 
 // Compile builds a plan for inputs of the given shapes, keyed by input name
-// ("vision_features", ...). task selects one task of a multi-task model; ""
-// runs all of them. Outputs are named by their key, or "<task>.<key>" for a
-// multi-task model. How cross-attention layers are computed depends on the
-// shapes (and CrossAttentionEnv).
-func (m *Model) Compile(shapes map[string][]int, taskName string) (*runtime.Plan, error) {
+// ("vision_features", ...). It runs every task of the model unless
+// ForTask selects one. Outputs are named by their key, or "<task>.<key>"
+// for a multi-task model. How cross-attention layers are computed depends
+// on the shapes (and CrossAttentionEnv).
+func (m *Model) Compile(shapes map[string][]int, opts ...Option) (*runtime.Plan, error) {
+	taskName, err := compileOptions(opts)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := crossAttentionMode(); err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func loadFixture(t testing.TB, path string) (*Model, *runtime.Plan, Inputs) {
 func openFixture(t testing.TB, path string) (*weights.File, *Model, *runtime.Plan, Inputs) {
 	t.Helper()
 	f, m, in := openModel(t, path)
-	plan, err := m.Compile(in.Shapes, "")
+	plan, err := m.Compile(in.Shapes)
 	require.NoError(t, err)
 	return f, m, plan, in
 }
@@ -86,7 +86,7 @@ func TestRunAllocatesNothing(t *testing.T) {
 		forEachMemoryAttention(t, filepath.Base(path), func(t *testing.T) {
 			_, plan, in := loadFixture(t, path)
 			for _, p := range []*parallel.Pool{nil, pool} {
-				s := plan.NewSession(p)
+				s := plan.NewSession(runtime.WithPool(p))
 				require.NoError(t, in.Fill(s))
 				s.Run()
 				allocs := testing.AllocsPerRun(5, s.Run)
@@ -105,12 +105,12 @@ func TestRunIsDeterministic(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
 		forEachMemoryAttention(t, name, func(t *testing.T) {
 			_, plan, in := loadFixture(t, path)
-			s := plan.NewSession(nil)
+			s := plan.NewSession()
 			require.NoError(t, in.Fill(s))
 			first := outputs(t, s)
 			assert.Equal(t, first, outputs(t, s), "second run")
 
-			threaded := plan.NewSession(pool)
+			threaded := plan.NewSession(runtime.WithPool(pool))
 			require.NoError(t, in.Fill(threaded))
 			assert.Equal(t, first, outputs(t, threaded), "2 threads")
 
@@ -120,7 +120,7 @@ func TestRunIsDeterministic(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					s := plan.NewSession(nil)
+					s := plan.NewSession()
 					if err := in.Fill(s); err != nil {
 						t.Error(err)
 						return
@@ -155,7 +155,7 @@ func TestPlanSharesMemory(t *testing.T) {
 func TestCrossAttentionEnv(t *testing.T) {
 	m, _, in := loadFixture(t, filepath.Join(kerasDir, "captioning_mlp.safetensors"))
 	t.Setenv(CrossAttentionEnv, "fast")
-	_, err := m.Compile(in.Shapes, "")
+	_, err := m.Compile(in.Shapes)
 	require.ErrorContains(t, err, CrossAttentionEnv)
 
 	t.Setenv(CrossAttentionEnv, "auto")

@@ -5,6 +5,7 @@ import (
 	"log"
 
 	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/parallel"
 	"github.com/vlmrt/vlmrt/runtime"
 )
 
@@ -28,7 +29,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	s := plan.NewSession(nil)
+	s := plan.NewSession()
 	in, _ := s.Input("x")
 	copy(in, []float32{0, 0, 0, 1, 2, 3})
 	s.Run()
@@ -66,7 +67,7 @@ func ExampleBuilder_AttendMemory() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := plan.NewSession(nil)
+	s := plan.NewSession()
 	in, _ := s.Input("q")
 	copy(in, []float32{1, 2})
 	in, _ = s.Input("memory")
@@ -79,4 +80,29 @@ func ExampleBuilder_AttendMemory() {
 	// Output:
 	// projected [1.8035 0.5879]
 	// direct [1.8035 0.5879]
+}
+
+// ExampleWithPool runs a session whose steps are split over two workers;
+// the results are those of a session on one goroutine.
+func ExampleWithPool() {
+	w, err := kernels.PackKN([]float32{1, 2, 3, 4, 5, 6}, 2, 3, nil) // [2, 3]
+	if err != nil {
+		log.Fatal(err)
+	}
+	b := runtime.NewBuilder()
+	b.Output("y", b.Dense(b.Input("x", 4, 2), w, kernels.ActNone))
+	plan, err := b.Compile()
+	if err != nil {
+		log.Fatal(err)
+	}
+	pool := parallel.New(2)
+	defer pool.Close()
+	s := plan.NewSession(runtime.WithPool(pool))
+	in, _ := s.Input("x")
+	copy(in, []float32{1, 0, 0, 1, 1, 1, 2, -1})
+	s.Run()
+	y, _ := s.Output("y")
+	fmt.Println(y)
+	// Output:
+	// [1 2 3 4 5 6 5 7 9 -2 -1 0]
 }

@@ -186,7 +186,7 @@ func TestAttendMemory(t *testing.T) {
 						pool = parallel.New(threads)
 						defer pool.Close()
 					}
-					s := p.NewSession(pool)
+					s := p.NewSession(WithPool(pool))
 					in, _ := s.Input("q")
 					copy(in, q)
 					in, _ = s.Input("m")
@@ -262,7 +262,7 @@ func TestAttendMemorySharesPacking(t *testing.T) {
 	p, err := b.Compile()
 	require.NoError(t, err)
 	require.Equal(t, 3, p.Steps(), "one packing step and two attentions")
-	s := p.NewSession(nil)
+	s := p.NewSession()
 	for _, name := range []string{"q", "m"} {
 		in, _ := s.Input(name)
 		for i := range in {

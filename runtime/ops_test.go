@@ -16,7 +16,7 @@ func run(t *testing.T, b *Builder, inputs map[string][]float32, outputs map[stri
 	}
 	p, err := b.Compile()
 	require.NoError(t, err)
-	s := p.NewSession(nil)
+	s := p.NewSession()
 	for name, v := range inputs {
 		dst, err := s.Input(name)
 		require.NoError(t, err)

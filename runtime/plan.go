@@ -57,12 +57,25 @@ type StatefulStep interface {
 	NewState() any
 }
 
-// NewSession allocates an arena for p. pool may be nil to run every step on
-// the calling goroutine; a pool may be shared by sessions (its runs are then
-// serialised).
-func (p *Plan) NewSession(pool *parallel.Pool) *Session {
+// A SessionOption configures a Session that Plan.NewSession makes.
+type SessionOption func(*Session)
+
+// WithPool has the session split each step's work over the workers of
+// pool. Without it a session runs every step on the goroutine that calls
+// Run. A pool may serve several sessions; their runs then take turns.
+func WithPool(pool *parallel.Pool) SessionOption {
+	return func(s *Session) { s.exec.Pool = pool }
+}
+
+// NewSession allocates a session's arena for p, once: Run allocates
+// nothing. With no options the session runs on the calling goroutine;
+// WithPool spreads its steps over a worker pool.
+func (p *Plan) NewSession(opts ...SessionOption) *Session {
 	s := &Session{plan: p}
-	s.exec = Exec{arena: make([]float32, p.arenaLen), offsets: p.offsets, sizes: p.sizes, Pool: pool}
+	s.exec = Exec{arena: make([]float32, p.arenaLen), offsets: p.offsets, sizes: p.sizes}
+	for _, o := range opts {
+		o(s)
+	}
 	s.states = make([]any, len(p.steps))
 	for i, st := range p.steps {
 		if sf, ok := st.(StatefulStep); ok {

@@ -95,11 +95,11 @@ func demoOne(w io.Writer, name string, pool *parallel.Pool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	plan, err := m.Compile(in.Shapes, "")
+	plan, err := m.Compile(in.Shapes)
 	if err != nil {
 		return false, err
 	}
-	s := plan.NewSession(pool)
+	s := plan.NewSession(runtime.WithPool(pool))
 	if err := in.Fill(s); err != nil {
 		return false, err
 	}
@@ -193,7 +193,7 @@ func demoGeneration(w io.Writer, name string, _ *parallel.Pool) (bool, error) {
 		return false, err
 	}
 	cfg, _ := m.Generation()
-	g, err := m.NewGenerator(in.Shapes, "", cfg.MaxLength, cfg.BeamSize)
+	g, err := m.NewGenerator(in.Shapes, heads.MaxLength(cfg.MaxLength), heads.Beam(cfg.BeamSize))
 	if err != nil {
 		return false, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vlmrt/vlmrt/generate"
+	"github.com/vlmrt/vlmrt/heads"
 	"github.com/vlmrt/vlmrt/tokenizer"
 	"github.com/vlmrt/vlmrt/weights"
 )
@@ -76,7 +77,7 @@ func runGenerate(args []string, w io.Writer) error {
 		}
 		o.TopK, o.TopP = *topK, float32(*topP)
 	}
-	g, err := m.NewGenerator(in.Shapes, *task, o.MaxLength, max(o.Beam, 1))
+	g, err := m.NewGenerator(in.Shapes, heads.ForTask(*task), heads.MaxLength(o.MaxLength), heads.Beam(max(o.Beam, 1)))
 	if err != nil {
 		return err
 	}

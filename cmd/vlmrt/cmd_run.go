@@ -52,12 +52,12 @@ func openSession(model, inputs, task string, machine machineFlags) (*heads.Model
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	plan, err := m.Compile(in.Shapes, task)
+	plan, err := m.Compile(in.Shapes, heads.ForTask(task))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	pool := machine.pool()
-	s := plan.NewSession(pool)
+	s := plan.NewSession(runtime.WithPool(pool))
 	if err := in.Fill(s); err != nil {
 		pool.Close()
 		return nil, nil, nil, err
