@@ -86,7 +86,7 @@ func (p *PackedWeights) check(c []float32, ldc int, a []float32, lda int, m int,
 		panic(fmt.Sprintf("kernels: MatMul: m=%d K=%d N=%d with len(A)=%d (lda %d), len(C)=%d (ldc %d)",
 			m, p.k, p.n, len(a), lda, len(c), ldc))
 	}
-	if act > ActSigmoid {
+	if act > lastActivation {
 		panic("kernels: MatMul: unknown activation " + act.String())
 	}
 }

@@ -58,7 +58,7 @@ func matmulCases(short bool) []matmulCase {
 		}
 		add(m, k, n)
 	}
-	for act := kernels.ActNone; act <= kernels.ActSigmoid; act++ {
+	for act := kernels.ActNone; act <= kernels.ActGELUTanh; act++ {
 		cs = append(cs, matmulCase{13, 40, 70, false, true, act}, matmulCase{3, 9, 16, true, true, act})
 	}
 	// One to three rows over many full panels and K chunks: the kernels'
@@ -156,6 +156,10 @@ func activate(act kernels.Activation, x float64) float64 {
 		return x / (1 + math.Exp(-x))
 	case kernels.ActSigmoid:
 		return 1 / (1 + math.Exp(-x))
+	case kernels.ActQuickGELU:
+		return x / (1 + math.Exp(-1.702*x))
+	case kernels.ActGELUTanh:
+		return geluTanh(x)
 	}
 	return x
 }
