@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPatchesIsStridedConvolution checks that Patches followed by a product
+// with the flattened kernel [D, C, p, p] equals a convolution of stride p
+// computed directly, on images whose sides are not multiples of p (the
+// remainder is dropped).
+func TestPatchesIsStridedConvolution(t *testing.T) {
+	const batch, c, h, w, p = 2, 3, 7, 9, 3
+	img := make([]float32, batch*c*h*w)
+	for i := range img {
+		img[i] = float32(i%97) - 40
+	}
+	b := NewBuilder()
+	x := b.Input("x", batch, c, h, w)
+	got := run(t, b, map[string][]float32{"x": img}, map[string]Tensor{"y": b.Patches(x, p)})["y"]
+	ph, pw := h/p, w/p
+	require.Len(t, got, batch*ph*pw*c*p*p)
+	// Patch (py, px) of image bi, value (ch, i, j) is pixel (py*p+i, px*p+j).
+	for bi := range batch {
+		for py := range ph {
+			for px := range pw {
+				for ch := range c {
+					for i := range p {
+						for j := range p {
+							row := ((bi*ph+py)*pw + px) * c * p * p
+							want := img[((bi*c+ch)*h+py*p+i)*w+px*p+j]
+							assert.Equal(t, want, got[row+(ch*p+i)*p+j], "image %d patch (%d,%d) value (%d,%d,%d)", bi, py, px, ch, i, j)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTokenOps checks the class-token, position, constant and row-picking
+// steps on a hand-written batch of two sequences of three rows of width 2.
+func TestTokenOps(t *testing.T) {
+	b := NewBuilder()
+	x := b.Input("x", 2, 3, 2)
+	ids := b.Input("ids", 2, 3)
+	in := map[string][]float32{
+		"x":   {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+		"ids": {5, 9, 7, 4, 4, 1},
+	}
+	got := run(t, b, in, map[string]Tensor{
+		"prepend":  b.PrependRow([]float32{-1, -2}, x),
+		"add":      b.AddRows(x, []float32{100, 200, 300, 400, 500, 600}),
+		"token1":   b.Token(x, 1),
+		"eos7":     b.TokenAt(x, ids, 7),  // first 7: row 2 of sequence 0; none in sequence 1: the last row
+		"argmax":   b.TokenAt(x, ids, -1), // largest id, the first on ties
+		"constant": b.Constant([]float32{3, 1, 4}, 1, 3),
+	})
+	assert.Equal(t, []float32{-1, -2, 1, 2, 3, 4, 5, 6, -1, -2, 7, 8, 9, 10, 11, 12}, got["prepend"])
+	assert.Equal(t, []float32{101, 202, 303, 404, 505, 606, 107, 208, 309, 410, 511, 612}, got["add"])
+	assert.Equal(t, []float32{3, 4, 9, 10}, got["token1"])
+	assert.Equal(t, []float32{5, 6, 11, 12}, got["eos7"])
+	assert.Equal(t, []float32{3, 4, 7, 8}, got["argmax"])
+	assert.Equal(t, []float32{3, 1, 4}, got["constant"])
+}
+
+// TestEmbed checks the lookup of ids in a table, with ids outside the table
+// or not integers giving rows of zeros.
+func TestEmbed(t *testing.T) {
+	b := NewBuilder()
+	ids := b.Input("ids", 1, 5)
+	table := []float32{0, 1, 10, 11, 20, 21} // 3 rows of width 2
+	got := run(t, b, map[string][]float32{"ids": {2, 0, 3, -1, 1.5}},
+		map[string]Tensor{"e": b.Embed(ids, table, 2)})["e"]
+	assert.Equal(t, []float32{20, 21, 0, 1, 0, 0, 0, 0, 0, 0}, got)
+}
+
+// TestTokenOpsRejectShapes checks that bad shapes fail at Compile.
+func TestTokenOpsRejectShapes(t *testing.T) {
+	for name, build := range map[string]func(b *Builder){
+		"patch larger than image": func(b *Builder) { b.Output("y", b.Patches(b.Input("x", 1, 3, 4, 4), 5)) },
+		"patches of rank 3":       func(b *Builder) { b.Output("y", b.Patches(b.Input("x", 3, 4, 4), 2)) },
+		"class row width":         func(b *Builder) { b.Output("y", b.PrependRow(make([]float32, 3), b.Input("x", 1, 2, 4))) },
+		"position rows":           func(b *Builder) { b.Output("y", b.AddRows(b.Input("x", 1, 2, 4), make([]float32, 7))) },
+		"token index":             func(b *Builder) { b.Output("y", b.Token(b.Input("x", 1, 2, 4), 2)) },
+		"constant size":           func(b *Builder) { b.Output("y", b.Constant(make([]float32, 3), 2, 2)) },
+		"ids shape":               func(b *Builder) { b.Output("y", b.TokenAt(b.Input("x", 1, 2, 4), b.Input("i", 1, 3), 0)) },
+	} {
+		b := NewBuilder()
+		build(b)
+		_, err := b.Compile()
+		assert.Error(t, err, name)
+	}
+}
