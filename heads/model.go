@@ -3,7 +3,6 @@ package heads
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -293,9 +292,6 @@ func (m *Model) Compile(shapes map[string][]int, opts ...Option) (*runtime.Plan,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := crossAttentionMode(); err != nil {
-		return nil, err
-	}
 	tasks, err := m.selectTasks(taskName)
 	if err != nil {
 		return nil, err
@@ -308,34 +304,64 @@ func (m *Model) Compile(shapes map[string][]int, opts ...Option) (*runtime.Plan,
 			if _, done := inputs[k]; done {
 				continue
 			}
-			shape, ok := shapes[k]
-			if !ok {
-				if slices.Contains(opt, k) {
-					continue
-				}
-				return nil, fmt.Errorf("heads: %s: %w: missing input %q", m.class, ErrShape, k)
+			if shape, ok := shapes[k]; ok {
+				inputs[k] = b.Input(k, shape...)
 			}
-			inputs[k] = b.Input(k, shape...)
 		}
 	}
-	for _, t := range tasks {
-		outs := t.head.build(b, inputs)
-		keys := make([]string, 0, len(outs))
-		for k := range outs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			name := k
-			if m.class == ClassMultiTask {
-				name = t.name + "." + k
-			}
-			b.Output(name, outs[k])
-		}
+	outs, err := m.Build(b, inputs, opts...)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(outs))
+	for k := range outs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.Output(k, outs[k])
 	}
 	p, err := b.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("heads: %s: %w", m.class, err)
 	}
 	return p, nil
+}
+
+// Build appends the model's heads to b, reading the given tensors as their
+// inputs (keyed by input name, as Compile's shapes are), and returns the
+// outputs by the names Compile gives them. It lets a head read what an
+// encoder computed earlier in the same plan; the caller marks the outputs
+// it wants with b.Output. Options are Compile's.
+func (m *Model) Build(b *runtime.Builder, inputs map[string]runtime.Tensor, opts ...Option) (map[string]runtime.Tensor, error) {
+	taskName, err := compileOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := crossAttentionMode(); err != nil {
+		return nil, err
+	}
+	tasks, err := m.selectTasks(taskName)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		req, _ := t.head.inputKeys()
+		for _, k := range req {
+			if _, ok := inputs[k]; !ok {
+				return nil, fmt.Errorf("heads: %s: %w: missing input %q", m.class, ErrShape, k)
+			}
+		}
+	}
+	outputs := map[string]runtime.Tensor{}
+	for _, t := range tasks {
+		for k, v := range t.head.build(b, inputs) {
+			name := k
+			if m.class == ClassMultiTask {
+				name = t.name + "." + k
+			}
+			outputs[name] = v
+		}
+	}
+	return outputs, nil
 }
