@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Activation is an elementwise function applied to a matrix product's output
 // in the same pass that adds the bias (the epilogue).
@@ -60,21 +63,28 @@ func (a Activation) Apply(dst, x []float32) {
 	}
 }
 
-// gatedChunk is how many values gatedSigmoid stages at a time: its scratch
-// lives on the stack and stays in L1.
+// gatedChunk is how many values gatedSigmoid stages at a time, in a
+// scratch that stays in L1.
 const gatedChunk = 256
+
+// gatedScratch holds gatedSigmoid's scratch: a stack array would escape
+// through the row kernels' function values, and the pool serves a run's
+// calls without allocating.
+var gatedScratch = sync.Pool{New: func() any { return new([gatedChunk]float32) }}
 
 // gatedSigmoid computes dst[i] = x sigmoid(a x + c x^3) for x = x[i] with
 // the vector kernels of the active level (Mul, Scale, AddScaled, Sigmoid),
-// a chunk at a time; dst and x may be the same slice. It allocates nothing.
+// a chunk at a time; dst and x may be the same slice.
 func gatedSigmoid(dst, x []float32, a, c float32) {
 	if len(dst) < len(x) {
 		panic("kernels: activation: dst shorter than x")
 	}
-	var buf [gatedChunk]float32
+	buf := gatedScratch.Get().(*[gatedChunk]float32)
+	defer gatedScratch.Put(buf)
+	scratch := buf[:]
 	for off := 0; off < len(x); off += gatedChunk {
 		xs := x[off:min(off+gatedChunk, len(x))]
-		g := buf[:len(xs)]
+		g := scratch[:len(xs)]
 		if c == 0 {
 			Scale(g, xs, a)
 		} else {
