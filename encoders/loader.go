@@ -1,0 +1,113 @@
+package encoders
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/runtime"
+	"github.com/vlmrt/vlmrt/weights"
+)
+
+// loader reads and packs an encoder's weights from a file whose tensor
+// names are PyTorch state_dict keys. The first error sticks, so a tower's
+// constructor reads every weight and checks err once.
+type loader struct {
+	f      *weights.File
+	err    error
+	packed int // bytes the model keeps
+}
+
+func (l *loader) fail(err error) {
+	if l.err == nil {
+		l.err = err
+	}
+}
+
+// read returns the tensor name, which must have the given shape, as a view
+// of the file (or a converted copy); nil after an error.
+func (l *loader) read(name string, shape ...int) []float32 {
+	if l.err != nil {
+		return nil
+	}
+	info, ok := l.f.Info(name)
+	if !ok {
+		l.fail(fmt.Errorf("%s: %w: %q", l.f.Name(), weights.ErrNotFound, name))
+		return nil
+	}
+	if !slices.Equal(info.Shape, shape) {
+		l.fail(fmt.Errorf("%s: %w: tensor %q: shape %v, want %v", l.f.Name(), weights.ErrShape, name, info.Shape, shape))
+		return nil
+	}
+	v, err := l.f.Float32(name)
+	if err != nil {
+		l.fail(err)
+		return nil
+	}
+	return v
+}
+
+// vec reads a tensor and copies it, so that it outlives the file.
+func (l *loader) vec(name string, shape ...int) []float32 {
+	v := l.read(name, shape...)
+	if v == nil {
+		return make([]float32, prod(shape))
+	}
+	out := append([]float32(nil), v...)
+	l.f.Release(name)
+	l.packed += 4 * len(out)
+	return out
+}
+
+func prod(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// linear packs the torch Linears at the given prefixes (weight [out, in],
+// bias [out] when withBias), which read the same input, as one product
+// whose outputs lie side by side in the order given: q, k and v as one
+// [in, 3*out] product.
+func (l *loader) linear(prefixes []string, in, out int, withBias bool) *kernels.PackedWeights {
+	n := out * len(prefixes)
+	var w, bias []float32
+	if len(prefixes) == 1 {
+		w = l.read(prefixes[0]+".weight", out, in)
+	} else {
+		w = make([]float32, 0, n*in)
+		for _, p := range prefixes {
+			w = append(w, l.read(p+".weight", out, in)...)
+		}
+	}
+	if withBias {
+		bias = make([]float32, 0, n)
+		for _, p := range prefixes {
+			bias = append(bias, l.read(p+".bias", out)...)
+		}
+	}
+	return l.pack(w, n, in, bias, prefixes[0])
+}
+
+// pack packs w [n, k] (a torch weight) with bias; an empty matrix after an
+// error.
+func (l *loader) pack(w []float32, n, k int, bias []float32, name string) *kernels.PackedWeights {
+	if l.err != nil {
+		w, bias, n, k = nil, nil, 0, 0
+	}
+	p, err := kernels.PackNK(w, n, k, bias)
+	if err != nil {
+		l.fail(fmt.Errorf("%s: %s: %w", l.f.Name(), name, err))
+		p, _ = kernels.PackNK(nil, 0, 0, nil)
+	}
+	l.f.Release(name + ".weight")
+	l.packed += p.Bytes()
+	return p
+}
+
+// layerNorm reads a torch LayerNorm at prefix.
+func (l *loader) layerNorm(prefix string, d int, eps float32) runtime.Norm {
+	return runtime.Norm{Gamma: l.vec(prefix+".weight", d), Beta: l.vec(prefix+".bias", d), Eps: eps}
+}
