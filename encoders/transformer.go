@@ -42,23 +42,25 @@ func loadLayers(l *loader, prefix string, c *TowerConfig) []encoderLayer {
 	return layers
 }
 
-// build appends the layer to b for x [B, T, D] and returns its output.
-func (e *encoderLayer) build(b *runtime.Builder, x runtime.Tensor, c *TowerConfig, causal bool) runtime.Tensor {
-	d := c.Hidden
-	h := b.Normalize(e.norm1, x, nil)
-	qkv := b.Dense(h, e.qkv, kernels.ActNone)
-	spec := runtime.AttentionSpec{Heads: c.Heads, HeadDim: d / c.Heads, Causal: causal}
-	a := b.Attend(spec, runtime.Operand{T: qkv}, runtime.Operand{T: qkv, Col: d}, runtime.Operand{T: qkv, Col: 2 * d})
-	x = b.Binary(runtime.OpAdd, x, b.Dense(a, e.out, kernels.ActNone))
-	h = b.Normalize(e.norm2, x, nil)
-	f := b.Dense(b.Dense(h, e.fc1, c.Act), e.fc2, kernels.ActNone)
-	return b.Binary(runtime.OpAdd, x, f)
-}
-
-// buildLayers appends every layer.
+// buildLayers appends the layers to b for x [B, T, D] and returns their
+// output. Each residual sum and the layer norm that reads it run as one
+// AddNormalize step: x + attention with layer_norm2, x + MLP with the next
+// layer's layer_norm1.
 func buildLayers(b *runtime.Builder, layers []encoderLayer, x runtime.Tensor, c *TowerConfig, causal bool) runtime.Tensor {
+	d := c.Hidden
+	spec := runtime.AttentionSpec{Heads: c.Heads, HeadDim: d / c.Heads, Causal: causal}
+	h := b.Normalize(layers[0].norm1, x, nil)
 	for i := range layers {
-		x = layers[i].build(b, x, c, causal)
+		e := &layers[i]
+		qkv := b.Dense(h, e.qkv, kernels.ActNone)
+		a := b.Attend(spec, runtime.Operand{T: qkv}, runtime.Operand{T: qkv, Col: d}, runtime.Operand{T: qkv, Col: 2 * d})
+		x, h = b.AddNormalize(e.norm2, x, b.Dense(a, e.out, kernels.ActNone))
+		f := b.Dense(b.Dense(h, e.fc1, c.Act), e.fc2, kernels.ActNone)
+		if i+1 < len(layers) {
+			x, h = b.AddNormalize(layers[i+1].norm1, x, f)
+		} else {
+			x = b.Binary(runtime.OpAdd, x, f)
+		}
 	}
 	return x
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vlmrt/vlmrt/parallel"
 )
 
 // TestPatchesIsStridedConvolution checks that Patches followed by a product
@@ -92,5 +94,47 @@ func TestTokenOpsRejectShapes(t *testing.T) {
 		build(b)
 		_, err := b.Compile()
 		assert.Error(t, err, name)
+	}
+}
+
+// TestAddNormalize checks AddNormalize against Binary then Normalize, for
+// LayerNorm and RMSNorm, on one goroutine and split over a pool (40 rows:
+// three parts, the last one short).
+func TestAddNormalize(t *testing.T) {
+	const rows, d = 40, 24
+	x, y := make([]float32, rows*d), make([]float32, rows*d)
+	gamma, beta := make([]float32, d), make([]float32, d)
+	for i := range x {
+		x[i], y[i] = float32(i%13)-6, float32(i%7)*0.5
+	}
+	for i := range gamma {
+		gamma[i], beta[i] = 1+float32(i)/d, float32(i)/10
+	}
+	pool := parallel.New(2)
+	defer pool.Close()
+	for _, n := range []Norm{{Gamma: gamma, Beta: beta, Eps: 1e-5}, {Gamma: gamma, Eps: 1e-6}} {
+		b := NewBuilder()
+		xt, yt := b.Input("x", 2, rows/2, d), b.Input("y", 2, rows/2, d)
+		sum, normed := b.AddNormalize(n, xt, yt)
+		b.Output("sum", sum)
+		b.Output("normed", normed)
+		ref := b.Binary(OpAdd, xt, yt)
+		b.Output("ref_sum", ref)
+		b.Output("ref_normed", b.Normalize(n, ref, nil))
+		p, err := b.Compile()
+		require.NoError(t, err)
+		for _, s := range []*Session{p.NewSession(), p.NewSession(WithPool(pool))} {
+			in, _ := s.Input("x")
+			copy(in, x)
+			in, _ = s.Input("y")
+			copy(in, y)
+			s.Run()
+			for _, name := range []string{"sum", "normed"} {
+				got, _ := s.Output(name)
+				want, _ := s.Output("ref_" + name)
+				assert.Equal(t, want, got, name)
+			}
+			assert.Zero(t, testing.AllocsPerRun(3, s.Run))
+		}
 	}
 }
