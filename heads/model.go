@@ -35,6 +35,8 @@ type Model struct {
 	weightBytes int
 	generation  GenerationConfig
 	tokenizer   string // the metadata key "tokenizer": JSON text or a path
+	encoder     string // the metadata key "encoder": a path relative to the file
+	labels      []string
 }
 
 // task is one named head of a model.
@@ -85,6 +87,12 @@ func NewFromSource(metadata map[string]string, scope func(head string) Source) (
 	if g, ok := md["generation"]; ok {
 		if m.generation, err = parseGenerationConfig(g); err != nil {
 			return nil, err
+		}
+	}
+	m.encoder = md["encoder"]
+	if text, ok := md["labels"]; ok {
+		if err := json.Unmarshal([]byte(text), &m.labels); err != nil {
+			return nil, fmt.Errorf("%w: metadata labels: want a JSON array of strings: %v", ErrConfig, err)
 		}
 	}
 	var l *loader
@@ -219,6 +227,15 @@ func (m *Model) Tasks() []string {
 	}
 	return names
 }
+
+// Encoder returns the metadata key "encoder" (SPEC.md 8): the path,
+// relative to the model file, of the encoder that computes the head's
+// vision features; "" when the file names none.
+func (m *Model) Encoder() string { return m.encoder }
+
+// Labels returns the metadata key "labels": the names of a classifier's
+// classes (a VQA head's answers), in class order; nil when absent.
+func (m *Model) Labels() []string { return m.labels }
 
 // Tokenizer returns the metadata key "tokenizer" (SPEC.md 1): the text of a
 // tokenizer.json, or a path relative to the model file; "" when absent.
