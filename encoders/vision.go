@@ -132,8 +132,11 @@ func (v *visionTower) build(b *runtime.Builder, pixels runtime.Tensor) (map[stri
 		x = b.Normalize(v.post, x, nil)
 		out[OutputHidden] = x
 		if v.pool != nil {
+			// get_image_features of SiglipModel is the pooled output: it
+			// has no projection.
 			pooled = v.pool.build(b, x, c)
 			out[OutputPooled] = pooled
+			out[OutputImageEmbed] = pooled
 		}
 	}
 	if v.proj != nil {
