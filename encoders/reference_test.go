@@ -106,4 +106,3 @@ func runAndCompare(t *testing.T, plan *runtime.Plan, input string, values []floa
 	}
 	return n
 }
-
