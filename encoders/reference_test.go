@@ -2,6 +2,7 @@ package encoders_test
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -25,6 +26,13 @@ func TestReferenceFixtures(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(fixtureDir, "*", encoders.ConfigFile))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(dirs), 3)
+	// A full-size case is too large to commit: tools/make_encoder_fixtures.py
+	// --case vit_b16 --out DIR writes one (12 layers, width 768), and
+	// VLMRT_ENCODER_FIXTURE=DIR adds it, to check that the error does not
+	// grow with depth.
+	if dir := os.Getenv("VLMRT_ENCODER_FIXTURE"); dir != "" {
+		dirs = append(dirs, filepath.Join(dir, encoders.ConfigFile))
+	}
 	leveltest.ForEach(t, func(t *testing.T) {
 		for _, cfgPath := range dirs {
 			dir := filepath.Dir(cfgPath)
