@@ -3,6 +3,7 @@ package encoders
 import (
 	"errors"
 	"fmt"
+	"math"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,6 +34,7 @@ type Model struct {
 	text         *textTower
 	preprocessor string // preprocessor_config.json, or ""
 	tokenizer    string // tokenizer.json, or ""
+	logitScale   float32
 	packedBytes  int
 }
 
@@ -101,6 +103,12 @@ func New(cfg Config, f *weights.File) (*Model, error) {
 	if cfg.Text != nil && f.Has("text_model.embeddings.token_embedding.weight") {
 		m.text = loadText(l, cfg.Text, cfg.Projection)
 	}
+	m.logitScale = defaultLogitScale
+	if f.Has("logit_scale") {
+		if v := l.read("logit_scale"); v != nil {
+			m.logitScale = float32(math.Exp(float64(v[0])))
+		}
+	}
 	if l.err != nil {
 		return nil, fmt.Errorf("encoders: %w", l.err)
 	}
@@ -135,6 +143,15 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return !errors.Is(err, fs.ErrNotExist) && err == nil
 }
+
+// defaultLogitScale is the scale of CLIP's trained models, exp(4.6052),
+// for files that do not hold logit_scale.
+const defaultLogitScale = 100
+
+// LogitScale returns exp(logit_scale), the factor CLIPModel multiplies the
+// cosine similarities of image and text embeddings by before a softmax
+// (100 when the file holds no logit_scale).
+func (m *Model) LogitScale() float32 { return m.logitScale }
 
 // Config returns the model's configuration.
 func (m *Model) Config() Config { return m.cfg }
