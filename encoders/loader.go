@@ -88,7 +88,12 @@ func (l *loader) linear(prefixes []string, in, out int, withBias bool) *kernels.
 			bias = append(bias, l.read(p+".bias", out)...)
 		}
 	}
-	return l.pack(w, n, in, bias, prefixes[0])
+	packed := l.pack(w, n, in, bias, prefixes[0])
+	for _, p := range prefixes {
+		l.f.Release(p + ".weight")
+		l.f.Release(p + ".bias")
+	}
+	return packed
 }
 
 // pack packs w [n, k] (a torch weight) with bias; an empty matrix after an

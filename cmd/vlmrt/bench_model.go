@@ -4,12 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"os"
 	goruntime "runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/vlmrt/vlmrt/encoders"
 	"github.com/vlmrt/vlmrt/kernels"
+	"github.com/vlmrt/vlmrt/parallel"
+	"github.com/vlmrt/vlmrt/runtime"
+	"github.com/vlmrt/vlmrt/weights"
 )
 
 // benchModel measures a whole head: "vlmrt bench --model M --inputs I".
@@ -33,9 +39,28 @@ func benchModel(args []string, w io.Writer) error {
 	if *runs < 1 {
 		return fmt.Errorf("--runs must be positive, got %d", *runs)
 	}
-	m, s, pool, err := openSession(*model, *inputs, *task, machine)
-	if err != nil {
-		return err
+	var (
+		class               string
+		s                   *runtime.Session
+		pool                *parallel.Pool
+		weightBytes, packed int
+	)
+	if st, err := os.Stat(*model); err == nil && st.IsDir() {
+		if *inputs == *model {
+			*inputs = ""
+		}
+		e, es, p, err := openEncoderSession(*model, *inputs, machine)
+		if err != nil {
+			return err
+		}
+		class, s, pool, packed = "encoder "+e.Config().Family.String()+" ("+strings.Join(e.Towers(), ", ")+")", es, p, e.PackedBytes()
+		weightBytes = packed
+	} else {
+		m, hs, p, err := openSession(*model, *inputs, *task, machine)
+		if err != nil {
+			return err
+		}
+		class, s, pool, weightBytes, packed = m.Class(), hs, p, m.WeightBytes(), m.PackedBytes()
 	}
 	defer pool.Close()
 	plan := s.Plan()
@@ -51,7 +76,7 @@ func benchModel(args []string, w io.Writer) error {
 	slices.Sort(times)
 	allocs := allocsPerRun(s.Run, min(*runs, 100))
 	fmt.Fprintf(w, "model: %s\n", *model)
-	fmt.Fprintf(w, "class: %s\n", m.Class())
+	fmt.Fprintf(w, "class: %s\n", class)
 	fmt.Fprintf(w, "level: %s\n", kernels.Active())
 	fmt.Fprintf(w, "threads: %d\n", pool.Threads())
 	fmt.Fprintf(w, "runs: %d\n", *runs)
@@ -60,8 +85,8 @@ func benchModel(args []string, w io.Writer) error {
 	fmt.Fprintf(w, "min_ms: %.4f\n", times[0])
 	fmt.Fprintf(w, "allocs_per_run: %g\n", allocs)
 	fmt.Fprintf(w, "arena_bytes: %d\n", plan.ArenaBytes())
-	fmt.Fprintf(w, "weights_bytes: %d\n", m.WeightBytes())
-	fmt.Fprintf(w, "packed_bytes: %d\n", m.PackedBytes())
+	fmt.Fprintf(w, "weights_bytes: %d\n", weightBytes)
+	fmt.Fprintf(w, "packed_bytes: %d\n", packed)
 	if rss, ok := peakRSS(); ok {
 		fmt.Fprintf(w, "peak_rss_bytes: %d\n", rss)
 	}
@@ -87,4 +112,99 @@ func allocsPerRun(run func(), n int) float64 {
 	}
 	goruntime.ReadMemStats(&after)
 	return float64(after.Mallocs-before.Mallocs) / float64(n)
+}
+
+// openEncoderSession loads the encoder directory dir and compiles one plan
+// for the inputs in the file inputs (input.pixel_values [B, C, H, W] and/or
+// input.input_ids [B, T]; both give one plan running both towers), or, with
+// no inputs file, the vision tower on one random image (the text tower on
+// one random sequence of its full context when it has no vision tower).
+func openEncoderSession(dir, inputs string, machine machineFlags) (*encoders.Model, *runtime.Session, *parallel.Pool, error) {
+	if err := machine.apply(); err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := encoders.Load(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	values := map[string][]float32{}
+	shapes := map[string][]int{}
+	if inputs != "" {
+		f, err := weights.Open(inputs)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer f.Close()
+		for _, name := range []string{encoders.InputPixels, encoders.InputIDs} {
+			info, ok := f.Info("input." + name)
+			if !ok {
+				continue
+			}
+			shapes[name] = info.Shape
+			if name == encoders.InputIDs {
+				ids, err := f.Int32("input." + name)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				v := make([]float32, len(ids))
+				for i, id := range ids {
+					v[i] = float32(id)
+				}
+				if err := m.CheckIDs(v); err != nil {
+					return nil, nil, nil, fmt.Errorf("%s: %w", inputs, err)
+				}
+				values[name] = v
+			} else if values[name], err = f.Float32("input." + name); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		if len(shapes) == 0 {
+			return nil, nil, nil, fmt.Errorf("%s: no input.%s or input.%s", inputs, encoders.InputPixels, encoders.InputIDs)
+		}
+	} else if c := m.Config(); m.HasVision() {
+		shapes[encoders.InputPixels] = []int{1, c.Vision.Channels, c.Vision.ImageSize, c.Vision.ImageSize}
+	} else {
+		shapes[encoders.InputIDs] = []int{1, c.Text.MaxPositions}
+	}
+	b := runtime.NewBuilder()
+	for _, name := range []string{encoders.InputPixels, encoders.InputIDs} {
+		shape, ok := shapes[name]
+		if !ok {
+			continue
+		}
+		var out map[string]runtime.Tensor
+		if name == encoders.InputPixels {
+			out, err = m.BuildVision(b, b.Input(name, shape...))
+		} else {
+			out, err = m.BuildText(b, b.Input(name, shape...))
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for k, t := range out {
+			b.Output(name+"."+k, t)
+		}
+	}
+	plan, err := b.Compile()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	pool := machine.pool()
+	s := plan.NewSession(runtime.WithPool(pool))
+	r := rand.New(rand.NewPCG(1, 2))
+	for name := range shapes {
+		dst, _ := s.Input(name)
+		if v, ok := values[name]; ok {
+			copy(dst, v)
+			continue
+		}
+		for i := range dst {
+			if name == encoders.InputIDs {
+				dst[i] = float32(r.IntN(m.Config().Text.Vocab))
+			} else {
+				dst[i] = float32(r.NormFloat64())
+			}
+		}
+	}
+	return m, s, pool, nil
 }
