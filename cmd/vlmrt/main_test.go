@@ -95,6 +95,26 @@ func TestBenchPrintsTheContractLines(t *testing.T) {
 	}
 }
 
+// TestBenchEncoder checks that bench takes an encoder directory, with its
+// reference inputs (both towers in one plan) and without (one random
+// image), and runs it without allocating.
+func TestBenchEncoder(t *testing.T) {
+	const dir = "../../testdata/encoders/clip_tiny"
+	for _, args := range [][]string{
+		{"bench", "--model", dir, "--inputs", dir + "/reference.safetensors", "--runs", "5"},
+		{"bench", "--model", dir, "--runs", "5", "--threads", "2"},
+	} {
+		code, stdout, stderr := runCmd(args...)
+		require.Equal(t, 0, code, stderr)
+		for _, key := range []string{"class: encoder clip", "p50_ms:", "allocs_per_run: 0\n", "arena_bytes:", "packed_bytes:"} {
+			assert.Contains(t, stdout, key, args)
+		}
+	}
+	code, _, stderr := runCmd("bench", "--model", dir, "--inputs", keras+"grounding_gated.safetensors")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "no input.pixel_values")
+}
+
 func TestGenerateWritesTokens(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "gen.safetensors")
 	model := "../../testdata/reference/generation_mlp.safetensors"
