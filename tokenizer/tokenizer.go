@@ -1,8 +1,26 @@
-// Package tokenizer turns token ids back into text with the vocabulary and
-// decoder of a Hugging Face tokenizer.json file, in pure Go.
+// Package tokenizer turns text into token ids and token ids back into text
+// with a Hugging Face tokenizer.json file, in pure Go.
 //
-// Only decoding is implemented (ids to text), the direction text generation
-// needs. It follows the Rust tokenizers library: an id is looked up first
+// Encoding (Encode, EncodeTo) follows the Rust tokenizers library's
+// pipeline: added tokens are matched first; the rest of the text passes
+// through the file's normalizer (NFC, NFD, NFKC, NFKD, Lowercase,
+// StripAccents, BertNormalizer, Replace, Strip, Prepend, Sequence), its
+// pre_tokenizer (ByteLevel, Split, BertPreTokenizer, Whitespace,
+// WhitespaceSplit, Punctuation, Digits, Metaspace, Sequence) and its model
+// (BPE as GPT-2 and CLIP use it, WordPiece, WordLevel); the post_processor
+// (TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel,
+// Sequence) adds special tokens; truncation and padding come from the file
+// or from WithTruncation and WithPadding. A component type that the file
+// format defines but encoding does not implement (the Unigram model, the
+// Precompiled normalizer, ...) leaves the tokenizer able to decode, and
+// Encode reports it; an unknown type is a Parse error.
+//
+// Known differences from the library: Lowercase does not apply the Greek
+// final-sigma rule; Metaspace treats prepend_scheme "first" as "always";
+// added tokens' single_word is ignored; offsets, type ids and pairs of
+// sequences are not computed.
+//
+// Decoding follows the library too: an id is looked up first
 // among the added tokens, then in the model's vocabulary (WordPiece,
 // WordLevel, BPE or Unigram); special tokens are dropped when asked; the
 // tokens then pass through the file's decoder (WordPiece, ByteLevel,
@@ -35,6 +53,11 @@ type Tokenizer struct {
 	special []bool   // whether an id is a special added token
 	decoder decoder  // nil: join with " "
 	model   string   // model type, e.g. "BPE"
+
+	enc        *encoder    // text to ids
+	encErr     error       // non-nil: why the file cannot be encoded
+	truncation *Truncation // nil: none
+	padding    *Padding    // nil: none
 }
 
 // ErrUnknownID is wrapped by Decode's error for an id that has no token.
@@ -78,9 +101,12 @@ type fileJSON struct {
 }
 
 type addedTokenJSON struct {
-	ID      *int64 `json:"id"`
-	Content string `json:"content"`
-	Special bool   `json:"special"`
+	ID         *int64 `json:"id"`
+	Content    string `json:"content"`
+	Special    bool   `json:"special"`
+	LStrip     bool   `json:"lstrip"`
+	RStrip     bool   `json:"rstrip"`
+	Normalized *bool  `json:"normalized"`
 }
 
 type modelJSON struct {
@@ -88,6 +114,15 @@ type modelJSON struct {
 	Vocab  json.RawMessage `json:"vocab"`
 	Merges json.RawMessage `json:"merges"`
 	Prefix *string         `json:"continuing_subword_prefix"`
+
+	// Encoding only.
+	Suffix       *string  `json:"end_of_word_suffix"`
+	Unk          *string  `json:"unk_token"`
+	FuseUnk      bool     `json:"fuse_unk"`
+	ByteFallback bool     `json:"byte_fallback"`
+	IgnoreMerges bool     `json:"ignore_merges"`
+	Dropout      *float64 `json:"dropout"`
+	MaxChars     *int64   `json:"max_input_chars_per_word"`
 }
 
 func parse(data []byte) (*Tokenizer, error) {
@@ -111,6 +146,9 @@ func parse(data []byte) (*Tokenizer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decoder: %w", err)
 		}
+	}
+	if err := t.parseEncoder(data, f.Model, entries, f.AddedTokens); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
