@@ -144,7 +144,7 @@ func (p patternJSON) compile() (pattern, error) {
 		if *p.Regex == gpt2Pattern {
 			return pattern{gpt2: true}, nil
 		}
-		re, err := regexp.Compile(*p.Regex)
+		re, err := compileOniguruma(*p.Regex)
 		if err != nil {
 			return pattern{}, fmt.Errorf("regex %q: %w", *p.Regex, err)
 		}
