@@ -18,7 +18,7 @@ The directory holds
       vision.*             the vision tower's outputs (tools/encref)
       caption.tokens       greedy tokens of the caption head on last_hidden_state (SPEC 6),
                            with metadata caption_margin (the smallest top-1/top-2 log-prob gap)
-      <task>.input_ids     for each text case, the ids the test feeds the text tower, and the
+      <task>.input_ids     for each text case (metadata <task>_text), its ids from tools/tokref, and the
       <task>.*             head's outputs on (vision last_hidden_state, text last_hidden_state)
 
 Everything is seeded; rerunning gives the same files.
@@ -45,8 +45,9 @@ from vlmref import heads  # noqa: E402
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073])
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711])
 SIZE = 32
-VOCAB = 64  # text ids of the fixtures' token sequences lie below this
-TEXT_CASES = {"vqa": [1, 9, 23, 41, 7, 63], "ground": [1, 30, 11, 5, 63]}  # BOS ... EOT (= vocab - 1)
+TOKENIZER = os.path.join(ROOT, "tokenizer", "testdata", "clip.json")  # CLIP's layout, a small BPE
+VOCAB = 1714  # its vocabulary: <|startoftext|> 1712, <|endoftext|> 1713
+TEXT_CASES = {"vqa": "What color is the disc?", "ground": "the green disc"}
 ANSWERS = ["yes", "no", "two", "red", "cat", "dog", "left", "right", "tree", "car", "sky", "none"]
 
 
@@ -81,7 +82,7 @@ def clip_preprocess(img):
 
 def encoder_dir(out):
     vision = hf.clip_vision_config(48, 96, 2, 4, SIZE, 8, act="quick_gelu", proj=32)
-    text = hf.clip_text_config(48, 96, 2, 4, VOCAB, 16, eos=VOCAB - 1, bos=1, pad=VOCAB - 1, act="quick_gelu", proj=32)
+    text = hf.clip_text_config(48, 96, 2, 4, VOCAB, 16, eos=VOCAB - 1, bos=VOCAB - 2, pad=VOCAB - 1, act="quick_gelu", proj=32)
     config = {"architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": 32,
               "logit_scale_init_value": 2.6592, "text_config": text, "vision_config": vision,
               "torch_dtype": "float32"}
@@ -103,7 +104,18 @@ def encoder_dir(out):
                    "image_processor_type": "CLIPImageProcessor", "resample": 3, "rescale_factor": 1 / 255,
                    "size": {"shortest_edge": SIZE}}, f, indent=2, sort_keys=True)
     safetensors_io.save(os.path.join(d, "model.safetensors"), W, {"format": "pt"})
+    shutil.copy(TOKENIZER, os.path.join(d, "tokenizer.json"))
     return W, vision, text
+
+
+def clip_tokenizer():
+    """The independent reference encoder of tools/tokref over the same tokenizer.json."""
+    sys.path.insert(0, os.path.join(HERE, "tokref"))
+    import reference as tokref
+    with open(TOKENIZER) as f:
+        tj = json.load(f)
+    merges = [m.split(" ") if isinstance(m, str) else m for m in tj["model"]["merges"]]
+    return tokref.CLIP(tj["model"]["vocab"] | {t["content"]: t["id"] for t in tj["added_tokens"]}, merges)
 
 
 def head_file(src, dst, extra):
@@ -146,7 +158,8 @@ def main():
     for task, src, extra in [("vqa", "keras/vqa_attention", {"labels": json.dumps(ANSWERS)}),
                              ("ground", "keras/grounding_gated", {})]:
         head, _, _ = head_file(src, os.path.join(a.out, task + ".safetensors"), extra)
-        ids = np.array([TEXT_CASES[task]], dtype=np.int32)
+        ids = np.array([clip_tokenizer().encode(TEXT_CASES[task])], dtype=np.int32)
+        meta[task + "_text"] = TEXT_CASES[task]
         with torch.no_grad():
             t, _ = hf.clip_text(W64, tcfg, torch.from_numpy(ids))
         text = t["last_hidden_state"].numpy()
