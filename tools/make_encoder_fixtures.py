@@ -11,6 +11,9 @@ Usage (from the repository root):
     /usr/bin/python3 tools/make_encoder_fixtures.py clip_tiny        # some of them
     /usr/bin/python3 tools/make_encoder_fixtures.py --case vit_b16 --out /tmp/vit_b16 [--layers N]
         [--batch B] [--dtype float64|float32] [--seed S]
+
+dl_clip_tiny is dl_techniques' own CLIP: one file testdata/encoders/dl_clip_tiny.safetensors (SPEC 1
+style, variable.path names, metadata class_name CLIP + config), from tools/encref/dl_clip.py.
 """
 
 import argparse
@@ -26,7 +29,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import safetensors_io  # noqa: E402
-from encref import hf  # noqa: E402
+from encref import dl_clip, hf  # noqa: E402
 
 GENERATOR = "tools/make_encoder_fixtures.py (encref float64 PyTorch reference)"
 ROOT = os.path.dirname(HERE)
@@ -139,6 +142,8 @@ def case_vit_b16(layers=12):
             "preprocessor": clip_preprocessor(224), "batch": 1}
 
 
+FILE_CASES = {"dl_clip_tiny": 1520}
+
 CASES = {
     "clip_tiny": (lambda: case_clip_tiny(False), 1501),
     "clip_tiny_legacy_eos": (lambda: case_clip_tiny(True), 1502),
@@ -146,6 +151,73 @@ CASES = {
     "siglip_vit_tiny": (case_siglip_vit_tiny, 1504),
 }
 GENERATED = {"vit_b16": (case_vit_b16, 1516)}
+
+# dl_techniques' CLIP (SPEC 8: a file exported like a head, variable.path names)
+DL_CLIP_TINY = dict(image_size=32, patch_size=8, vision_layers=2, vision_width=32, vision_heads=4,
+                    vision_kv_heads=2, vocab_size=100, context_length=16, text_layers=2,
+                    text_width=32, text_heads=4, text_kv_heads=2, embed_dim=24,
+                    ffn_expansion_factor=2, ffn_multiple_of=16)
+DL_SOURCES = {
+    "models/clip/model.py": "2176e664776083eb9647eb77451bcdc7a01ce345",
+    "layers/transformers/transformer.py": "05e4de1a7f959c1c56445637cb48c13892090160",
+    "layers/attention/group_query_attention.py": "0222f3044e7afc5110b6b237aa0f2882b53d7c84",
+    "layers/embedding/rotary_position_embedding.py": "0d5737760bc9a3aecb6d7f3400e61a51507b74b8",
+    "layers/ffn/swiglu_ffn.py": "055a95d721569ceb6aeb9b18008cb60f6d64615c",
+    "layers/norms/rms_norm.py": "02721d243ef2a248e087b03918f33cb422b24ce1",
+}
+
+
+def write_dl_clip(name, seed, path, layers=None):
+    """One SPEC-1 style file: weights under variable.path, input.image [B,H,W,3] (channels
+    last), input.text [B,T] int32 (right-padded with 0), output.* as CLIP.call returns them,
+    debug.* intermediate states; metadata class_name CLIP and the get_config() JSON."""
+    t0 = time.time()
+    over = dict(DL_CLIP_TINY)
+    if layers:
+        over["vision_layers"] = over["text_layers"] = layers
+    cfg = dl_clip.full_config(**over)
+    W32 = dl_clip.random_weights(cfg, seed)
+    rng = np.random.default_rng(seed + 100000)
+    s = cfg["image_size"]
+    images = rng.standard_normal((2, s, s, 3)).astype(np.float32)
+    T = 12
+    ids = rng.integers(1, cfg["vocab_size"], size=(2, T)).astype(np.int32)
+    ids[0, 7:] = 0  # right padding: row 0 pools at 6, row 1 (no padding) at 11
+    W = {k: torch.from_numpy(v.astype(np.float64)) for k, v in W32.items()}
+    with torch.no_grad():
+        out, dbg = dl_clip.forward(W, cfg, torch.from_numpy(images).double(), torch.from_numpy(ids))
+    outputs = {"output." + k: v.numpy().astype(np.float32) for k, v in out.items()}
+    check_not_degenerate({k: v for k, v in outputs.items() if v.ndim >= 1})
+    tensors = dict(W32)
+    tensors["input.image"] = images
+    tensors["input.text"] = ids
+    tensors.update(outputs)
+    for k in ("vision_last_hidden_state", "text_last_hidden_state"):
+        tensors["debug." + k] = dbg[k].numpy().astype(np.float32)
+    meta = {
+        "class_name": "CLIP",
+        "config": dl_clip.config_json(cfg),
+        "generator": GENERATOR,
+        "case": name,
+        "seed": str(seed),
+        "compute_dtype": "float64",
+        "torch_version": torch.__version__,
+        "source": "tools/encref/dl_clip.py, written from the dl_techniques source files below "
+                  "(see tools/encref/DL_TECHNIQUES_CLIP.md); NOT produced by Keras",
+        "dl_techniques_sources": json.dumps(DL_SOURCES, sort_keys=True),
+        "input_keys": json.dumps(["image", "text"]),
+        "output_keys": json.dumps(sorted(outputs)),
+        "weight_paths": json.dumps(list(W32)),
+        "text_pool_positions": json.dumps(dbg["text_pool_positions"].tolist()),
+        "debug_keys": "debug.vision_last_hidden_state [B, N+1, vision_width] and "
+                      "debug.text_last_hidden_state [B, T, text_width]: the towers' outputs "
+                      "after the last layer (no final norm), before pooling",
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    safetensors_io.save(path, tensors, meta)
+    print(f"{name}: {path} ({os.path.getsize(path) / 1024:.0f} KiB, {time.time() - t0:.1f}s)")
+    for k, v in outputs.items():
+        print(f"  {k} {list(v.shape)} std {np.std(v):.3f}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,7 +351,8 @@ def write_case(name, spec, seed, out_dir, dtype=torch.float64):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cases", nargs="*", help=f"committed cases (default all): {', '.join(CASES)}")
+    ap.add_argument("cases", nargs="*",
+                    help=f"committed cases (default all): {', '.join(list(CASES) + list(FILE_CASES))}")
     ap.add_argument("--case", help=f"a generated case: {', '.join(GENERATED)} (needs --out)")
     ap.add_argument("--out", help="output directory (default testdata/encoders/<case>)")
     ap.add_argument("--layers", type=int, help="vit_b16: number of layers (default 12)")
@@ -303,8 +376,12 @@ def main():
             spec["batch"] = a.batch
         write_case(a.case, spec, a.seed if a.seed is not None else seed, a.out, dtype)
         return
-    names = a.cases or list(CASES)
+    names = a.cases or (list(CASES) + list(FILE_CASES))
     for n in names:
+        if n in FILE_CASES:
+            path = a.out if (a.out and len(names) == 1) else os.path.join(DEFAULT_OUT, n + ".safetensors")
+            write_dl_clip(n, a.seed if a.seed is not None else FILE_CASES[n], path, a.layers)
+            continue
         if n not in CASES:
             ap.error(f"unknown case {n} (generated cases take --case {n} --out DIR)")
         fn, seed = CASES[n]

@@ -24,7 +24,7 @@ from torch import nn
 TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TOOLS)
 import safetensors_io  # noqa: E402
-from encref import hf, modules  # noqa: E402
+from encref import dl_clip, hf, modules  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(TOOLS), "testdata", "encoders")
 D64 = torch.float64
@@ -237,6 +237,110 @@ class Fixtures(unittest.TestCase):
                     # codings may straddle a rounding boundary)
                     close(r, g.numpy().astype(np.float32), rtol=1.2e-7, atol=1e-7)
                     self.assertGreater(float(np.std(r)), 0.1, k)
+
+
+class DlClip(unittest.TestCase):
+    """dl_techniques' CLIP (dl_clip.py): RoPE, GQA, RMSNorm, patch conv against independent codings."""
+
+    def test_rope_is_complex_rotation(self):
+        x = torch.randn(2, 3, 9, 8, dtype=D64)
+        cos, sin = (torch.from_numpy(t) for t in dl_clip.rope_tables(8, max_seq_len=16))
+        got = dl_clip.apply_rope(x, cos, sin)
+        z = torch.view_as_complex(x.reshape(2, 3, 9, 4, 2).contiguous())
+        inv = 10000.0 ** (-torch.arange(4, dtype=D64) * 2 / 8)
+        ang = torch.arange(9, dtype=D64)[:, None] * inv[None]
+        ref = torch.view_as_real(z * torch.polar(torch.ones_like(ang), ang)).reshape(2, 3, 9, 8)
+        close(got, ref)
+        # q.k after rotation depends only on the offset m - n
+        q, k = torch.randn(1, 1, 16, 8, dtype=D64), torch.randn(1, 1, 16, 8, dtype=D64)
+        q[:, :, :] = q[:, :, :1]
+        k[:, :, :] = k[:, :, :1]
+        rq, rk = dl_clip.apply_rope(q, cos, sin), dl_clip.apply_rope(k, cos, sin)
+        s = (rq @ rk.transpose(-1, -2))[0, 0]
+        close(s[5, 2], s[12, 9])
+        close(s[3, 7], s[10, 14])
+
+    def test_rope_partial(self):
+        x = torch.randn(1, 2, 5, 10, dtype=D64)
+        cos, sin = (torch.from_numpy(t[:, :2]) for t in dl_clip.rope_tables(4, max_seq_len=8))
+        got = dl_clip.apply_rope(x, cos, sin)
+        close(got[..., 4:], x[..., 4:])
+        close(got[..., :4], dl_clip.apply_rope(x[..., :4].contiguous(), cos, sin))
+
+    def test_gqa_vs_multihead_attention(self):
+        """With RoPE off (cos 1, sin 0), GQA = MHA whose K/V weights repeat each kv head's
+        columns for its group of query heads."""
+        D, H, KV, S = 24, 6, 2, 7
+        dh, g = D // H, H // KV
+        W = {}
+        for n, o in (("w_q", D), ("w_k", KV * dh), ("w_v", KV * dh), ("w_o", D)):
+            W[f"a/{n}/kernel"] = torch.randn(D, o, dtype=D64) / math.sqrt(D)
+            W[f"a/{n}/bias"] = torch.randn(o, dtype=D64) * 0.1
+        cos, sin = torch.ones(S, dh // 2, dtype=D64), torch.zeros(S, dh // 2, dtype=D64)
+        x = torch.randn(2, S, D, dtype=D64)
+        got = dl_clip.gqa(x, W, "a/", H, KV, cos, sin)
+
+        def expand(t):  # [..., KV*dh] -> [..., H*dh]: query head h reads kv head h // g
+            return torch.cat([t[..., (h // g) * dh:(h // g + 1) * dh] for h in range(H)], dim=-1)
+
+        m = nn.MultiheadAttention(D, H, batch_first=True).to(D64).eval()
+        m.in_proj_weight.data.copy_(torch.cat([W["a/w_q/kernel"].T, expand(W["a/w_k/kernel"]).T,
+                                               expand(W["a/w_v/kernel"]).T]))
+        m.in_proj_bias.data.copy_(torch.cat([W["a/w_q/bias"], expand(W["a/w_k/bias"]), expand(W["a/w_v/bias"])]))
+        m.out_proj.weight.data.copy_(W["a/w_o/kernel"].T)
+        m.out_proj.bias.data.copy_(W["a/w_o/bias"])
+        with torch.no_grad():
+            ref = m(x, x, x, need_weights=False)[0]
+        close(got, ref)
+
+    def test_rms_norm_and_swiglu_width(self):
+        x = torch.randn(3, 5, 16, dtype=D64) * 2
+        sc = torch.randn(16, dtype=D64)
+        ref = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * sc
+        close(dl_clip.rms_norm(x, sc), ref)
+        self.assertEqual(dl_clip.swiglu_hidden(768, 4, 256), 2048)
+        self.assertEqual(dl_clip.swiglu_hidden(64, 4, 256), 256)
+        self.assertEqual(dl_clip.swiglu_hidden(32, 2, 16), 48)
+        self.assertEqual(dl_clip.swiglu_hidden(512, 4, 256), 1536)
+
+    def test_patch_conv_is_nhwc_conv(self):
+        cfg = dl_clip.full_config(**dict(image_size=16, patch_size=4, vision_layers=0, vision_width=8,
+                                         vision_heads=2, vision_kv_heads=1, embed_dim=8))
+        W32 = dl_clip.random_weights(cfg, 3)
+        W = {k: torch.from_numpy(v.astype(np.float64)) for k, v in W32.items()}
+        img = torch.randn(2, 16, 16, 3, dtype=D64)
+        _, tokens = dl_clip.encode_image(W, cfg, img)
+        kern = W["clip/patch_conv/kernel"].permute(3, 2, 0, 1)  # HWIO -> OIHW
+        ref = F.conv2d(img.permute(0, 3, 1, 2), kern, stride=4).permute(0, 2, 3, 1).reshape(2, 16, 8)
+        close(tokens[:, 1:], ref)
+        close(tokens[:, 0], W["clip/class_token"].reshape(1, 8).expand(2, 8))
+
+    def test_last_non_pad(self):
+        ids = torch.tensor([[5, 6, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]])
+        self.assertEqual(dl_clip.last_non_pad(ids).tolist(), [1, 3, 0])
+
+    def test_fixture(self):
+        path = os.path.join(FIXTURES, "dl_clip_tiny.safetensors")
+        if not os.path.isfile(path):
+            self.skipTest("no dl_clip_tiny fixture")
+        t, meta = safetensors_io.load(path)
+        self.assertEqual(meta["class_name"], "CLIP")
+        cfg = json.loads(meta["config"])
+        W = {k: torch.from_numpy(v.astype(np.float64)) for k, v in t.items() if k.startswith("clip/")}
+        self.assertEqual(sorted(W), sorted(json.loads(meta["weight_paths"])))
+        for name, shape in dl_clip.weight_shapes(cfg):
+            self.assertEqual(tuple(t[name].shape), tuple(shape), name)
+        with torch.no_grad():
+            out, dbg = dl_clip.forward(W, cfg, torch.from_numpy(t["input.image"]).double(),
+                                       torch.from_numpy(t["input.text"]))
+        self.assertEqual(dbg["text_pool_positions"].tolist(), [6, 11])
+        for k, v in out.items():
+            close(t["output." + k], v.numpy().astype(np.float32), rtol=1.2e-7, atol=1e-7)
+        close(np.linalg.norm(t["output.image_features"], axis=-1), [1, 1], rtol=1e-6, atol=1e-6)
+        close(t["output.logits_per_text"], t["output.logits_per_image"].T)
+        # attention is not degenerate: the tokens differ and the RoPE tables are not zero
+        self.assertGreater(float(np.std(t["debug.vision_last_hidden_state"][:, 1:], axis=1).mean()), 0.1)
+        self.assertEqual(float(t["clip/vision_transformer_0/attention/rope/cos_cached"][0, 0]), 1.0)
 
 
 if __name__ == "__main__":
