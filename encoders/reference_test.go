@@ -101,16 +101,23 @@ func runAndCompare(t *testing.T, plan *runtime.Plan, input string, values []floa
 		want, err := ref.Float32(name)
 		require.NoError(t, err)
 		got, _ := s.Output(o.Name)
-		require.Len(t, got, len(want), name)
-		maxRef, maxErr := 0.0, 0.0
-		for i := range want {
-			maxRef = max(maxRef, math.Abs(float64(want[i])))
-			maxErr = max(maxErr, math.Abs(float64(got[i])-float64(want[i])))
-		}
-		bound := 1e-4 * max(1, maxRef)
-		require.LessOrEqual(t, maxErr, bound, "%s: max abs error %.3g, bound %.3g", name, maxErr, bound)
-		t.Logf("%-34s max abs error %.2e (max |ref| %.2f)", name, maxErr, maxRef)
+		assertWithin(t, name, want, got)
 		n++
 	}
 	return n
+}
+
+// assertWithin checks SPEC.md 2's bound, max abs error <= 1e-4 * max(1,
+// max |ref|), and logs the error.
+func assertWithin(t *testing.T, name string, want, got []float32) {
+	t.Helper()
+	require.Len(t, got, len(want), name)
+	maxRef, maxErr := 0.0, 0.0
+	for i := range want {
+		maxRef = max(maxRef, math.Abs(float64(want[i])))
+		maxErr = max(maxErr, math.Abs(float64(got[i])-float64(want[i])))
+	}
+	bound := 1e-4 * max(1, maxRef)
+	require.LessOrEqual(t, maxErr, bound, "%s: max abs error %.3g, bound %.3g", name, maxErr, bound)
+	t.Logf("%-34s max abs error %.2e (max |ref| %.2f)", name, maxErr, maxRef)
 }

@@ -233,3 +233,75 @@ func (s *tokenAtStep) Run(x *Exec) {
 		copy(out[bi*s.d:(bi+1)*s.d], in[(bi*s.t+at)*s.d:])
 	}
 }
+
+// PatchesNHWC is Patches for channels-last images x [B, H, W, C] (Keras):
+// each row holds a patch's values in (row, column, channel) order, the
+// order of a Keras convolution kernel [p, p, C, D] reshaped to [p*p*C, D].
+func (b *Builder) PatchesNHWC(x Tensor, p int) Tensor {
+	s := b.Shape(x)
+	if len(s) != 4 || p < 1 || s[1] < p || s[2] < p {
+		b.fail(fmt.Errorf("runtime: patches of %d from channels-last images %v", p, s))
+		return x
+	}
+	st := &patchNHWCStep{x: x, batch: s[0], h: s[1], w: s[2], c: s[3], p: p}
+	st.y = b.Temp(s[0], (s[1]/p)*(s[2]/p), p*p*s[3])
+	b.Add(st, []Tensor{x}, []Tensor{st.y})
+	return st.y
+}
+
+type patchNHWCStep struct {
+	x, y       Tensor
+	batch      int
+	h, w, c, p int
+}
+
+func (s *patchNHWCStep) Run(x *Exec) {
+	in, out := x.F(s.x), x.F(s.y)
+	p, ph, pw, rowLen := s.p, s.h/s.p, s.w/s.p, s.p*s.c
+	o := 0
+	for bi := 0; bi < s.batch; bi++ {
+		img := in[bi*s.h*s.w*s.c : (bi+1)*s.h*s.w*s.c]
+		for py := 0; py < ph; py++ {
+			for px := 0; px < pw; px++ {
+				for i := 0; i < p; i++ {
+					start := ((py*p+i)*s.w + px*p) * s.c
+					o += copy(out[o:o+rowLen], img[start:start+rowLen])
+				}
+			}
+		}
+	}
+}
+
+// TokenLastReal picks, for every batch element, the row of x [B, T, D] at
+// position count(ids != pad) - 1 (clipped to [0, T-1]): the last token of
+// a right-padded sequence, where dl_techniques' CLIP pools its text.
+func (b *Builder) TokenLastReal(x, ids Tensor, pad int) Tensor {
+	s, is := b.Shape(x), b.Shape(ids)
+	if len(s) != 3 || len(is) != 2 || is[0] != s[0] || is[1] != s[1] {
+		b.fail(fmt.Errorf("runtime: last token of %v at ids %v", s, is))
+		return x
+	}
+	y := b.Temp(s[0], s[2])
+	b.Add(&tokenLastStep{x, ids, y, s[0], s[1], s[2], float32(pad)}, []Tensor{x, ids}, []Tensor{y})
+	return y
+}
+
+type tokenLastStep struct {
+	x, ids, y   Tensor
+	batch, t, d int
+	pad         float32
+}
+
+func (s *tokenLastStep) Run(x *Exec) {
+	in, ids, out := x.F(s.x), x.F(s.ids), x.F(s.y)
+	for bi := 0; bi < s.batch; bi++ {
+		n := 0
+		for _, v := range ids[bi*s.t : (bi+1)*s.t] {
+			if v != s.pad {
+				n++
+			}
+		}
+		at := min(max(n-1, 0), s.t-1)
+		copy(out[bi*s.d:(bi+1)*s.d], in[(bi*s.t+at)*s.d:])
+	}
+}

@@ -138,3 +138,30 @@ func TestAddNormalize(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateAndRepeatHeads checks rotary positions on hand-computed pairs
+// (the pair of position 1 turns by 90 degrees, a head's tail passes) and
+// the widening of grouped keys, and the channels-last patches and the
+// last-real-token pooling.
+func TestRotateAndRepeatHeads(t *testing.T) {
+	b := NewBuilder()
+	x := b.Input("x", 1, 2, 6) // 2 positions; 2 heads of 3 at column 0 (one pair each)
+	cos := []float32{1, 0}     // position 0: angle 0; position 1: 90 degrees
+	sin := []float32{0, 1}
+	ids := b.Input("ids", 1, 2)
+	img := b.Input("img", 1, 2, 2, 2) // 2 x 2 pixels, 2 channels
+	got := run(t, b, map[string][]float32{
+		"x":   {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6},
+		"ids": {7, 0},
+		"img": {1, 2, 3, 4, 5, 6, 7, 8},
+	}, map[string]Tensor{
+		"rot":    b.Rotate(x, 0, 2, 3, cos, sin, 1),
+		"rep":    b.RepeatHeads(x, 2, 2, 4, 2), // kv heads (3,4) and (5,6) -> 4 heads
+		"nhwc":   b.PatchesNHWC(img, 2),
+		"lastok": b.TokenLastReal(x, ids, 0),
+	})
+	assert.Equal(t, []float32{1, 2, 3, 4, 5, 6, -2, 1, 3, -5, 4, 6}, got["rot"])
+	assert.Equal(t, []float32{3, 4, 3, 4, 5, 6, 5, 6, 3, 4, 3, 4, 5, 6, 5, 6}, got["rep"])
+	assert.Equal(t, []float32{1, 2, 3, 4, 5, 6, 7, 8}, got["nhwc"])
+	assert.Equal(t, []float32{1, 2, 3, 4, 5, 6}, got["lastok"])
+}
