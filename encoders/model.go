@@ -3,8 +3,8 @@ package encoders
 import (
 	"errors"
 	"fmt"
-	"math"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
