@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/vlmrt/vlmrt/encoders"
 	"github.com/vlmrt/vlmrt/heads"
 	"github.com/vlmrt/vlmrt/weights"
 )
@@ -39,7 +42,11 @@ func runInfo(args []string, w io.Writer) error {
 	if fs.NArg() != 1 {
 		return errors.New(fs.usage())
 	}
-	f, err := weights.Open(fs.Arg(0))
+	path := fs.Arg(0)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return infoEncoderDir(w, path)
+	}
+	f, err := weights.Open(path)
 	if err != nil {
 		return err
 	}
@@ -47,18 +54,59 @@ func runInfo(args []string, w io.Writer) error {
 	if err := printInfo(w, f); err != nil {
 		return err
 	}
-	return validateHead(w, f)
+	if f.Metadata()["class_name"] == encoders.ClassDLCLIP {
+		return validate(w, "encoder", func() error { _, err := encoders.NewDLCLIP(f); return err })
+	}
+	return validate(w, "head", func() error { _, err := heads.New(f); return err })
 }
 
-// validateHead builds the head as "vlmrt run" does and ends info's output
-// with "head: ok", or with "head: invalid: " and the error run would give,
-// which it also returns, so that the exit status is 1.
-func validateHead(w io.Writer, f *weights.File) error {
-	if _, err := heads.New(f); err != nil {
-		fmt.Fprintf(w, "head: invalid: %v\n", err)
+// infoEncoderDir describes a Hugging Face model directory: its weights
+// file as for a head, the towers, and whether the encoder loads.
+func infoEncoderDir(w io.Writer, dir string) error {
+	fmt.Fprintf(w, "directory: %s\n", dir)
+	for _, name := range []string{encoders.ConfigFile, encoders.PreprocessorFile, encoders.TokenizerFile, "head.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			fmt.Fprintf(w, "  %s\n", name)
+		}
+	}
+	f, err := weights.Open(filepath.Join(dir, encoders.WeightsFile))
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "head: ok")
+	defer f.Close()
+	if err := printInfo(w, f); err != nil {
+		return err
+	}
+	return validate(w, "encoder", func() error {
+		m, err := encoders.Load(dir)
+		if err == nil {
+			c := m.Config()
+			fmt.Fprintf(w, "family: %s\ntowers: %s\n", c.Family, strings.Join(m.Towers(), ", "))
+			if c.Vision != nil && m.HasVision() {
+				v := c.Vision
+				fmt.Fprintf(w, "vision: %d layers, width %d, %d heads, mlp %d, %s, image %d, patch %d\n",
+					v.Layers, v.Hidden, v.Heads, v.Intermediate, v.Act, v.ImageSize, v.PatchSize)
+			}
+			if c.Text != nil && m.HasText() {
+				t := c.Text
+				fmt.Fprintf(w, "text: %d layers, width %d, %d heads, mlp %d, %s, vocab %d, context %d\n",
+					t.Layers, t.Hidden, t.Heads, t.Intermediate, t.Act, t.Vocab, t.MaxPositions)
+			}
+		}
+		return err
+	})
+}
+
+// validate builds the model as the commands that run it do and ends
+// info's output with "<what>: ok", or with "<what>: invalid: " and the
+// error they would give, which it also returns, so that the exit status
+// is 1.
+func validate(w io.Writer, what string, build func() error) error {
+	if err := build(); err != nil {
+		fmt.Fprintf(w, "%s: invalid: %v\n", what, err)
+		return err
+	}
+	fmt.Fprintf(w, "%s: ok\n", what)
 	return nil
 }
 

@@ -151,3 +151,28 @@ func TestInfoValidatesHead(t *testing.T) {
 	require.Equal(t, 0, mainWithArgs([]string{"info", src}, &out, &errOut), errOut.String())
 	assert.True(t, strings.HasSuffix(out.String(), "\nhead: ok\n"), "a good head ends with head: ok:\n%s", out.String())
 }
+
+// TestInfoEncoders checks info on a Hugging Face directory and on a
+// dl_techniques CLIP file: the towers, then "encoder: ok"; a directory
+// whose config cannot build ends with "encoder: invalid: " and exit 1.
+func TestInfoEncoders(t *testing.T) {
+	code, out, errOut := runCmd("info", "../../testdata/encoders/clip_tiny")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "towers: vision, text\n")
+	assert.True(t, strings.HasSuffix(out, "encoder: ok\n"), out)
+	code, out, errOut = runCmd("info", "../../testdata/encoders/dl_clip_tiny.safetensors")
+	require.Equal(t, 0, code, errOut)
+	assert.True(t, strings.HasSuffix(out, "encoder: ok\n"), out)
+
+	dir := t.TempDir()
+	for _, name := range []string{"model.safetensors"} {
+		data, err := os.ReadFile(filepath.Join("../../testdata/encoders/clip_tiny", name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"clip","vision_config":{"hidden_size":48,"num_attention_heads":5}}`), 0o644))
+	code, out, errOut = runCmd("info", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "encoder: invalid: ")
+	assert.Contains(t, errOut, "num_attention_heads")
+}
