@@ -222,4 +222,3 @@ func TestEncodeTruncationAndPadding(t *testing.T) {
 		require.Equal(t, eot, enc.IDs[76])
 	})
 }
-

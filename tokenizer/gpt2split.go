@@ -16,15 +16,8 @@ const gpt2Pattern = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]
 // \s is Unicode White_Space, \p{L} and \p{N} the letter and number
 // categories.
 func gpt2Match(s string) int {
-	if s[0] == '\'' && len(s) > 1 {
-		switch s[1] {
-		case 's', 't', 'm', 'd':
-			return 2
-		case 'r', 'v', 'l':
-			if len(s) > 2 && s[2] == contractionEnd(s[1]) {
-				return 3
-			}
-		}
+	if n := contraction(s); n > 0 {
+		return n
 	}
 	body := 0
 	if s[0] == ' ' {
@@ -56,6 +49,49 @@ func gpt2Match(s string) int {
 		return n - last
 	}
 	return n
+}
+
+// clipPattern is the regular expression of CLIP's pre-tokenizer Split (its
+// simple_tokenizer.py without the special tokens); clipMatch implements it
+// by hand.
+const clipPattern = `'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+`
+
+// clipMatch returns the first match of clipPattern in s at or after from,
+// or -1, -1. Whitespace is never part of a match.
+func clipMatch(s string, from int) (start, end int) {
+	for i := from; i < len(s); {
+		if n := contraction(s[i:]); n > 0 {
+			return i, i + n
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsLetter(r):
+			return i, i + runLength(s[i:], unicode.IsLetter)
+		case unicode.IsNumber(r):
+			return i, i + size
+		case !unicode.IsSpace(r):
+			return i, i + runLength(s[i:], isOtherRune)
+		}
+		i += size
+	}
+	return -1, -1
+}
+
+// contraction returns the length of the contraction ('s 't 're 've 'm 'll
+// 'd) that s starts with, or 0.
+func contraction(s string) int {
+	if len(s) < 2 || s[0] != '\'' {
+		return 0
+	}
+	switch s[1] {
+	case 's', 't', 'm', 'd':
+		return 2
+	case 'r', 'v', 'l':
+		if len(s) > 2 && s[2] == contractionEnd(s[1]) {
+			return 3
+		}
+	}
+	return 0
 }
 
 // contractionEnd is the last letter of the three-letter contraction that

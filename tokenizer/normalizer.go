@@ -134,6 +134,8 @@ type pattern struct {
 	literal string
 	re      *regexp.Regexp // nil for a literal
 	gpt2    bool           // GPT-2's pattern, matched by hand (it has a lookahead)
+	clip    bool           // CLIP's pattern, matched by hand (for speed)
+	spaces  bool           // \s+, matched by hand (for speed)
 }
 
 func (p patternJSON) compile() (pattern, error) {
@@ -141,8 +143,13 @@ func (p patternJSON) compile() (pattern, error) {
 	case p.String != nil:
 		return pattern{literal: *p.String}, nil
 	case p.Regex != nil:
-		if *p.Regex == gpt2Pattern {
+		switch *p.Regex {
+		case gpt2Pattern:
 			return pattern{gpt2: true}, nil
+		case clipPattern:
+			return pattern{clip: true}, nil
+		case `\s+`:
+			return pattern{spaces: true}, nil
 		}
 		re, err := compileOniguruma(*p.Regex)
 		if err != nil {
@@ -163,6 +170,17 @@ func (p pattern) matches(dst [][2]int, s string) [][2]int {
 			dst = append(dst, [2]int{i, i + n})
 			i += n
 		}
+	case p.clip:
+		for i := 0; i < len(s); {
+			start, end := clipMatch(s, i)
+			if start < 0 {
+				break
+			}
+			dst = append(dst, [2]int{start, end})
+			i = end
+		}
+	case p.spaces:
+		dst = runDelimiters(dst, s, unicode.IsSpace)
 	case p.re != nil:
 		for _, m := range p.re.FindAllStringIndex(s, -1) {
 			if m[1] > m[0] {
@@ -193,7 +211,12 @@ func (seq sequenceNormalizer) normalize(s string) string {
 
 type formNormalizer struct{ form norm.Form }
 
-func (n formNormalizer) normalize(s string) string { return n.form.String(s) }
+func (n formNormalizer) normalize(s string) string {
+	if n.form.IsNormalString(s) {
+		return s
+	}
+	return n.form.String(s)
+}
 
 // lowercaseNormalizer lowercases as Rust's str::to_lowercase does, which
 // differs from strings.ToLower for U+0130 (İ becomes "i̇"). The final-sigma
@@ -302,7 +325,8 @@ type replaceNormalizer struct {
 }
 
 func (n replaceNormalizer) normalize(s string) string {
-	ms := n.pattern.matches(nil, s)
+	var buf [32][2]int
+	ms := n.pattern.matches(buf[:0], s)
 	if len(ms) == 0 {
 		return s
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -162,16 +163,35 @@ func (seq sequencePreTokenizer) preTokenize(dst []string, s string) []string {
 		}
 		return append(dst, s)
 	}
-	pieces := seq[0].preTokenize(nil, s)
+	// Two pooled buffers, swapped at each step, hold the pieces.
+	bufA, bufB := piecesPool.Get().(*[]string), piecesPool.Get().(*[]string)
+	pieces, spare := seq[0].preTokenize((*bufA)[:0], s), (*bufB)[:0]
 	for _, step := range seq[1:] {
-		var next []string
+		next := spare
 		for _, p := range pieces {
 			next = step.preTokenize(next, p)
 		}
-		pieces = next
+		pieces, spare = next, pieces[:0]
 	}
-	return append(dst, pieces...)
+	dst = append(dst, pieces...)
+	for _, b := range [2]struct {
+		buf  *[]string
+		used []string
+	}{{bufA, pieces}, {bufB, spare}} {
+		if cap(b.used) <= maxPooledPieces {
+			clear(b.used[:cap(b.used)])
+			*b.buf = b.used[:0]
+			piecesPool.Put(b.buf)
+		}
+	}
+	return dst
 }
+
+// piecesPool holds the buffers of sequencePreTokenizer.
+var piecesPool = sync.Pool{New: func() any { b := make([]string, 0, 64); return &b }}
+
+// maxPooledPieces keeps a very long text's buffers out of the pool.
+const maxPooledPieces = 1 << 14
 
 // split appends the pieces of s around the delimiters [start, end) in
 // delims (in order, non-overlapping), treating delimiters as behavior
@@ -182,7 +202,8 @@ func split(dst []string, s string, delims [][2]int, behavior splitBehavior, inve
 		start, end int
 		delim      bool
 	}
-	segs := make([]segment, 0, 2*len(delims)+1)
+	var buf [64]segment
+	segs := buf[:0]
 	last := 0
 	for _, d := range delims {
 		if d[0] > last {
@@ -257,7 +278,8 @@ type splitPreTokenizer struct {
 }
 
 func (p splitPreTokenizer) preTokenize(dst []string, s string) []string {
-	return split(dst, s, p.pattern.matches(nil, s), p.behavior, p.invert)
+	var buf [32][2]int
+	return split(dst, s, p.pattern.matches(buf[:0], s), p.behavior, p.invert)
 }
 
 // runeSplitter splits at every rune for which isDelimiter holds, each rune
@@ -268,7 +290,8 @@ type runeSplitter struct {
 }
 
 func (p runeSplitter) preTokenize(dst []string, s string) []string {
-	return split(dst, s, runeDelimiters(nil, s, p.isDelimiter), p.behavior, false)
+	var buf [32][2]int
+	return split(dst, s, runeDelimiters(buf[:0], s, p.isDelimiter), p.behavior, false)
 }
 
 func runeDelimiters(dst [][2]int, s string, isDelimiter func(rune) bool) [][2]int {
@@ -313,7 +336,8 @@ type bertPreTokenizer struct{}
 
 func (bertPreTokenizer) preTokenize(dst []string, s string) []string {
 	for _, w := range strings.FieldsFunc(s, unicode.IsSpace) {
-		dst = split(dst, w, runeDelimiters(nil, w, isBertPunctuation), isolated, false)
+		var buf [16][2]int
+		dst = split(dst, w, runeDelimiters(buf[:0], w, isBertPunctuation), isolated, false)
 	}
 	return dst
 }
@@ -409,8 +433,16 @@ var runeOfByte = func() (m [256]rune) {
 	return m
 }()
 
-// byteLevelString writes every byte of s as its stand-in rune.
+// byteLevelString writes every byte of s as its stand-in rune; s itself
+// when all its bytes stand for themselves.
 func byteLevelString(s string) string {
+	same := true
+	for i := 0; i < len(s) && same; i++ {
+		same = '!' <= s[i] && s[i] <= '~'
+	}
+	if same {
+		return s
+	}
 	buf := make([]byte, 0, 2*len(s))
 	for i := 0; i < len(s); i++ {
 		buf = utf8.AppendRune(buf, runeOfByte[s[i]])
