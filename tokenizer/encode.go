@@ -87,9 +87,9 @@ func (t *Tokenizer) WithPadding(p *Padding) *Tokenizer {
 	return &c
 }
 
-// ErrBufferTooShort is wrapped by EncodeTo's error when the mask buffer's
-// length differs from the ids buffer's.
-var ErrBufferTooShort = errors.New("mask buffer length differs from ids buffer length")
+// ErrMaskLength is wrapped by EncodeTo's error when its mask buffer is not
+// as long as its ids buffer.
+var ErrMaskLength = errors.New("mask buffer length differs from ids buffer length")
 
 // Encode returns the ids of text as the file's pipeline produces them:
 // added tokens are found first (those marked normalized after
@@ -151,7 +151,7 @@ func (t *Tokenizer) Encode(text string, addSpecialTokens bool) (Encoding, error)
 // words the BPE cache holds beyond the pipeline's strings.
 func (t *Tokenizer) EncodeTo(ids, mask []int32, text string, addSpecialTokens bool) (n int, truncated bool, err error) {
 	if mask != nil && len(mask) != len(ids) {
-		return 0, false, t.errorf("EncodeTo: %w (%d and %d)", ErrBufferTooShort, len(mask), len(ids))
+		return 0, false, t.errorf("EncodeTo: %w (%d and %d)", ErrMaskLength, len(mask), len(ids))
 	}
 	buf := getScratch()
 	defer putScratch(buf)

@@ -170,7 +170,7 @@ func TestEncodeTruncationAndPadding(t *testing.T) {
 	})
 	t.Run("EncodeTo errors", func(t *testing.T) {
 		_, _, err := clip.EncodeTo(make([]int32, 4), make([]int32, 3), "x", true)
-		require.ErrorIs(t, err, ErrBufferTooShort)
+		require.ErrorIs(t, err, ErrMaskLength)
 		_, _, err = clip.EncodeTo(make([]int32, 1), nil, "x", true)
 		require.ErrorContains(t, err, "2 special ids do not fit in 1")
 	})

@@ -198,22 +198,22 @@ const maxPooledPieces = 1 << 14
 // says, as the library's NormalizedString::split does. With invert, the
 // text between delimiters is what is treated as delimiters.
 func split(dst []string, s string, delims [][2]int, behavior splitBehavior, invert bool) []string {
-	type segment struct {
+	type part struct {
 		start, end int
 		delim      bool
 	}
-	var buf [64]segment
+	var buf [64]part
 	segs := buf[:0]
 	last := 0
 	for _, d := range delims {
 		if d[0] > last {
-			segs = append(segs, segment{last, d[0], invert})
+			segs = append(segs, part{last, d[0], invert})
 		}
-		segs = append(segs, segment{d[0], d[1], !invert})
+		segs = append(segs, part{d[0], d[1], !invert})
 		last = d[1]
 	}
 	if last < len(s) {
-		segs = append(segs, segment{last, len(s), invert})
+		segs = append(segs, part{last, len(s), invert})
 	}
 	out := segs[:0]
 	switch behavior {
@@ -238,7 +238,7 @@ func split(dst []string, s string, delims [][2]int, behavior splitBehavior, inve
 	case mergedWithNext:
 		// The library folds from the end: a delimiter joins the piece
 		// after it unless that piece is a delimiter too.
-		rev := make([]segment, 0, len(segs))
+		rev := make([]part, 0, len(segs))
 		prev := false
 		for i := len(segs) - 1; i >= 0; i-- {
 			g := segs[i]

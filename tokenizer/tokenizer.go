@@ -15,6 +15,14 @@
 // Precompiled normalizer, ...) leaves the tokenizer able to decode, and
 // Encode reports it; an unknown type is a Parse error.
 //
+// Text is read as UTF-8 with each ill-formed sequence replaced by U+FFFD,
+// as Rust's String::from_utf8_lossy would hand it to the library. Regular
+// expressions of the file are Oniguruma's; they are compiled with Go's
+// regexp after \s, \d and \w are rewritten to their Unicode meaning, and
+// GPT-2's and CLIP's patterns (GPT-2's has a lookahead, which Go lacks)
+// are matched by hand. A pattern that Go cannot compile is a Parse error.
+// BPE words are cached, up to a bounded number of words.
+//
 // Known differences from the library: Lowercase does not apply the Greek
 // final-sigma rule; Metaspace treats prepend_scheme "first" as "always";
 // added tokens' single_word is ignored; offsets, type ids and pairs of
@@ -44,8 +52,9 @@ import (
 // cannot make Parse allocate a table sized by one large id.
 const maxIDs = 1 << 24
 
-// Tokenizer decodes token ids of one tokenizer.json. It is immutable after
-// Parse or Load and safe for concurrent use.
+// Tokenizer encodes text to token ids and decodes token ids to text with
+// one tokenizer.json. It is immutable after Parse or Load (WithTruncation
+// and WithPadding return copies) and safe for concurrent use.
 type Tokenizer struct {
 	name    string   // file or source name used in errors
 	tokens  []string // id -> token; "" with present[id] false marks a gap
