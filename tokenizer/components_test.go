@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -245,6 +246,9 @@ func TestEncodeParseErrors(t *testing.T) {
 			`cls id 7 outside the vocabulary`},
 		{"bad regex", `{"normalizer": {"type": "Replace", "pattern": {"Regex": "(?<=a)b"}, "content": ""}, ` + model + `}`, `Replace: regex "(?<=a)b"`},
 		{"bad split behavior", `{"pre_tokenizer": {"type": "Split", "pattern": {"String": "a"}, "behavior": "Sideways"}, ` + model + `}`, `unknown split behavior "Sideways"`},
+		{"normalizer that grows without bound", `{"normalizer": {"type": "Sequence", "normalizers": [` +
+			strings.Repeat(`{"type": "Replace", "pattern": {"String": "a"}, "content": "aa"}, `, 20) + `{"type": "NFC"}]}, ` + model + `}`,
+			`normalizer: may make a text up to 3.15e+06 times longer`},
 		{"huge padding", `{"padding": {"strategy": {"Fixed": 1000000000000}}, ` + model + `}`, `padding: Fixed 1000000000000 outside`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

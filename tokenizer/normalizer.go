@@ -15,7 +15,15 @@ import (
 // of a segment before it is pre-tokenized.
 type normalizer interface {
 	normalize(s string) string
+	// growth bounds the ratio of output to input length in bytes.
+	growth() float64
 }
+
+// maxGrowth bounds how many times longer a file's normalizer may make a
+// text, so that a hostile file cannot make Encode allocate without bound
+// (a Sequence of a thousand Replace "a" -> "aa" would double a text a
+// thousand times).
+const maxGrowth = 1 << 12
 
 // parseNormalizer builds the normalizer that the JSON object raw describes.
 func parseNormalizer(raw json.RawMessage, depth int) (normalizer, error) {
@@ -202,6 +210,14 @@ func (p pattern) matches(dst [][2]int, s string) [][2]int {
 
 type sequenceNormalizer []normalizer
 
+func (seq sequenceNormalizer) growth() float64 {
+	g := 1.0
+	for _, n := range seq {
+		g *= n.growth()
+	}
+	return g
+}
+
 func (seq sequenceNormalizer) normalize(s string) string {
 	for _, n := range seq {
 		s = n.normalize(s)
@@ -210,6 +226,15 @@ func (seq sequenceNormalizer) normalize(s string) string {
 }
 
 type formNormalizer struct{ form norm.Form }
+
+// growth is Unicode's bound on expansion: 3x for NFC and NFD, 18x for the
+// compatibility forms (in characters; the byte ratio is no larger).
+func (n formNormalizer) growth() float64 {
+	if n.form == norm.NFKC || n.form == norm.NFKD {
+		return 18
+	}
+	return 3
+}
 
 func (n formNormalizer) normalize(s string) string {
 	if n.form.IsNormalString(s) {
@@ -223,6 +248,8 @@ func (n formNormalizer) normalize(s string) string {
 // rule of Rust is not applied: Σ always becomes σ.
 type lowercaseNormalizer struct{}
 
+func (lowercaseNormalizer) growth() float64 { return 2 }
+
 func (lowercaseNormalizer) normalize(s string) string { return lowercase(s) }
 
 func lowercase(s string) string {
@@ -235,6 +262,8 @@ func lowercase(s string) string {
 // stripAccentsNormalizer removes nonspacing marks (category Mn), as the
 // library does after an NFD normalizer.
 type stripAccentsNormalizer struct{}
+
+func (stripAccentsNormalizer) growth() float64 { return 1 }
 
 func (stripAccentsNormalizer) normalize(s string) string { return removeMn(s) }
 
@@ -255,6 +284,8 @@ func removeMn(s string) string {
 type bertNormalizer struct {
 	cleanText, chineseChars, stripAccents, lowercase bool
 }
+
+func (n bertNormalizer) growth() float64 { return 3 * 3 * 2 }
 
 func (n bertNormalizer) normalize(s string) string {
 	if n.cleanText {
@@ -324,6 +355,12 @@ type replaceNormalizer struct {
 	content string
 }
 
+// growth: every match is at least one byte long.
+func (n replaceNormalizer) growth() float64 {
+	matched := max(len(n.pattern.literal), 1)
+	return max(1, float64(len(n.content))/float64(matched))
+}
+
 func (n replaceNormalizer) normalize(s string) string {
 	var buf [32][2]int
 	ms := n.pattern.matches(buf[:0], s)
@@ -343,6 +380,8 @@ func (n replaceNormalizer) normalize(s string) string {
 
 type stripNormalizer struct{ left, right bool }
 
+func (stripNormalizer) growth() float64 { return 1 }
+
 func (n stripNormalizer) normalize(s string) string {
 	if n.left {
 		s = strings.TrimLeftFunc(s, unicode.IsSpace)
@@ -354,6 +393,8 @@ func (n stripNormalizer) normalize(s string) string {
 }
 
 type prependNormalizer struct{ prefix string }
+
+func (n prependNormalizer) growth() float64 { return float64(1 + len(n.prefix)) }
 
 func (n prependNormalizer) normalize(s string) string {
 	if s == "" {

@@ -74,6 +74,8 @@ func (t *Tokenizer) parseEncoder(data []byte, m *modelJSON, entries []vocabEntry
 			if err := soft("normalizer", err); err != nil {
 				return err
 			}
+		} else if g := e.normalizer.growth(); g > maxGrowth {
+			return fmt.Errorf("normalizer: may make a text up to %.3g times longer, more than %d", g, maxGrowth)
 		}
 	}
 	if present(f.PreTokenizer) {
