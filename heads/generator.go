@@ -106,6 +106,9 @@ func (m *Model) NewGenerator(shapes map[string][]int, opts ...Option) (*Generato
 // batch times the regions of dense captioning.
 func (g *Generator) Rows() int { return g.rows }
 
+// Vocab returns the size of the vocabulary the decoder emits.
+func (g *Generator) Vocab() int { return g.step.Vocab() }
+
 // Generate decodes one sequence per memory row with the algorithm o selects
 // (generate.Run). The results' tokens are copies the caller may keep.
 func (g *Generator) Generate(in Inputs, o generate.Options) ([]generate.Result, error) {

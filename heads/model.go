@@ -228,6 +228,23 @@ func (m *Model) Tasks() []string {
 	return names
 }
 
+// TaskOfClass finds the task that a head of the given class runs
+// (ClassVQA, ClassGrounding, ...): for a single-head model, "" when the
+// model is of that class; for a multi-task model, the name of its first
+// task (in name order) whose task_type builds that class, to pass to
+// ForTask. ok is false when no task matches.
+func (m *Model) TaskOfClass(class string) (name string, ok bool) {
+	if m.class != ClassMultiTask {
+		return "", m.class == class
+	}
+	for _, t := range m.tasks {
+		if classOfTask[t.kind] == class {
+			return t.name, true
+		}
+	}
+	return "", false
+}
+
 // Encoder returns the metadata key "encoder" (SPEC.md 8): the path,
 // relative to the model file, of the encoder that computes the head's
 // vision features; "" when the file names none.
