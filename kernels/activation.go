@@ -2,7 +2,7 @@ package kernels
 
 import (
 	"fmt"
-	"sync"
+	"math"
 )
 
 // Activation is an elementwise function applied to a matrix product's output
@@ -63,37 +63,25 @@ func (a Activation) Apply(dst, x []float32) {
 	}
 }
 
-// gatedChunk is how many values gatedSigmoid stages at a time, in a
-// scratch that stays in L1.
-const gatedChunk = 256
-
-// gatedScratch holds gatedSigmoid's scratch: a stack array would escape
-// through the row kernels' function values, and the pool serves a run's
-// calls without allocating.
-var gatedScratch = sync.Pool{New: func() any { return new([gatedChunk]float32) }}
-
-// gatedSigmoid computes dst[i] = x sigmoid(a x + c x^3) for x = x[i] with
-// the vector kernels of the active level (Mul, Scale, AddScaled, Sigmoid),
-// a chunk at a time; dst and x may be the same slice.
+// gatedSigmoid computes dst[i] = x sigmoid(a x + c x^3) for x = x[i] in
+// one pass with the active level's row kernel; dst and x may be the same
+// slice.
 func gatedSigmoid(dst, x []float32, a, c float32) {
 	if len(dst) < len(x) {
 		panic("kernels: activation: dst shorter than x")
 	}
-	buf := gatedScratch.Get().(*[gatedChunk]float32)
-	defer gatedScratch.Put(buf)
-	scratch := buf[:]
-	for off := 0; off < len(x); off += gatedChunk {
-		xs := x[off:min(off+gatedChunk, len(x))]
-		g := scratch[:len(xs)]
-		if c == 0 {
-			Scale(g, xs, a)
-		} else {
-			Mul(g, xs, xs)      // x^2
-			Mul(g, g, xs)       // x^3
-			Scale(g, g, c)      // c x^3
-			AddScaled(g, a, xs) // a x + c x^3
-		}
-		Sigmoid(g, g)
-		Mul(dst[off:off+len(xs)], xs, g)
+	rowImpl.gatedSigmoid(dst, x, a, c)
+}
+
+// gatedSigmoidGeneric is the Go twin: x / (1 + exp(-z)), z = x (a + c x^2),
+// in float64 and rounded once, so it is accurate to float32 rounding for
+// the float32 a and c it is given. A finite x never gives NaN: z may be
+// +-Inf, and then the result is x or -0. An infinite x gives NaN where
+// 0 * Inf or Inf / Inf appears (c = 0, or -Inf), as SiLU's twin does.
+func gatedSigmoidGeneric(dst, x []float32, a, c float32) {
+	a64, c64 := float64(a), float64(c)
+	for i, v := range x {
+		w := float64(v)
+		dst[i] = float32(w / (1 + math.Exp(-w*(a64+c64*w*w))))
 	}
 }

@@ -27,6 +27,11 @@ type rowKernels struct {
 	axpy      func(dst []float32, alpha float32, x []float32)
 	dot       func(a, b []float32) float32
 
+	// gatedSigmoid computes dst[i] = x sigmoid(a x + c x^3), x = x[i], in
+	// one pass: the quick_gelu and gelu_pytorch_tanh epilogues
+	// (activation.go).
+	gatedSigmoid func(dst, x []float32, a, c float32)
+
 	// Whole-tensor pooling and normalisation; the twins build them from the
 	// vector kernels above, NEON has them in one call each.
 	sparsemax   func(dst, x, zs []float32) // one row; zs is scratch as long as x
@@ -75,6 +80,8 @@ var genericRows = rowKernels{
 	scale:     scaleGeneric,
 	axpy:      axpyGeneric,
 	dot:       dotGeneric,
+
+	gatedSigmoid: gatedSigmoidGeneric,
 
 	sparsemax:   sparsemaxRow,
 	l2Normalize: l2NormalizeGeneric,
