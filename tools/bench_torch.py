@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """PyTorch CPU baseline timings for vlmrt, one thread, as `name: value` lines.
 
-Usage: /usr/bin/python3 tools/bench_torch.py [--quick] [--only SUBSTRING]
+Usage: /usr/bin/python3 tools/bench_torch.py [--quick] [--only SUBSTRING] [--blas-dir DIR]
+       /usr/bin/python3 tools/bench_torch.py --onnx-dir DIR [--only SUBSTRING]
 
 Every number is the median of many timed samples after a warm-up, with torch.set_num_threads(1)
 and torch.inference_mode(). Names end in their unit: `_us` (microseconds per call), `_ms`,
-`_gflops` (2*M*K*N / time). Lines starting with `#` are context (versions, BLAS environment).
+`_gflops` (2*M*K*N / time). A name with `_cpu` measures the thread's CPU time instead of the wall
+(steadier on a shared machine). Lines starting with `#` are context (versions, BLAS environment).
 
 Note: OpenBLAS/MKL variables such as OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE are read when torch
 loads its BLAS, i.e. before this script can change them: set them in the calling shell if you
@@ -19,7 +21,18 @@ is loaded instead, e.g. OpenBLAS unpacked without installing it:
     apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb /tmp/ob
     /usr/bin/python3 tools/bench_torch.py --blas-dir /tmp/ob/usr/lib/x86_64-linux-gnu/openblas-pthread
 (or `apt-get install libopenblas0-pthread`, which switches the system alternative). The line
-`# blas loaded:` names the library actually mapped.
+`# blas loaded:` names the libraries actually mapped, `# blas in use:` the one that runs the
+products. When that is the reference BLAS (or cannot be told) the script prints no figure and
+exits with status 2 (check_blas of tools/bench_openblas.py).
+
+--onnx-dir DIR exports the ONNX Runtime peers (TorchScript exporter, opset 14) of what this
+script times, for tools/bench_ort.js, each NAME.onnx with NAME.io.safetensors beside it (its
+inputs `input.<name>` and torch's outputs `output.<name>`, metadata `flops`): `matmul_MxKxN`
+(`C = A W + b`, one MatMul and one Add, W [K, N] and b as initializers, input `a`, output `c`)
+for the seven shapes of bench/README.md, `transformer_decoder_layer_16x197` (the
+nn.TransformerDecoderLayer timed below, causal mask inside the graph, inputs `tgt`, `memory`,
+output `out`), and `call_overhead` (one Add of a [1, 1] tensor: the per-call cost of the
+binding).
 """
 
 import argparse
@@ -48,6 +61,8 @@ def _early_env():
 
 _early_env()
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_openblas import check_blas  # noqa: E402 (stdlib only: loads no BLAS)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -57,8 +72,11 @@ torch.manual_seed(0)
 QUICK = False
 
 
-def bench(fn, min_sample_s=2e-3, samples=31, warmup_s=0.05):
-    """Median seconds per call of fn() (calls batched so a sample lasts >= min_sample_s)."""
+def bench(fn, min_sample_s=2e-3, samples=31, warmup_s=0.05, cpu=None):
+    """Median seconds per call of fn() (calls batched so a sample lasts >= min_sample_s).
+
+    cpu, a list, receives the median of the thread's CPU time per call.
+    """
     if QUICK:
         samples, min_sample_s, warmup_s = 9, 1e-3, 0.02
     t0 = time.perf_counter()
@@ -68,12 +86,15 @@ def bench(fn, min_sample_s=2e-3, samples=31, warmup_s=0.05):
         n += 1
     per = (time.perf_counter() - t0) / n
     inner = max(1, int(min_sample_s / max(per, 1e-9)))
-    times = []
+    times, cpus = [], []
     for _ in range(samples):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         for _ in range(inner):
             fn()
+        cpus.append((time.thread_time() - c) / inner)
         times.append((time.perf_counter() - t) / inner)
+    if cpu is not None:
+        cpu.append(statistics.median(cpus))
     return statistics.median(times)
 
 
@@ -259,6 +280,77 @@ class CachedDecoder:
 
 # ---------------------------------------------------------------- benchmarks
 
+MATMUL_SHAPES = ((1, 768, 768), (16, 768, 768), (64, 768, 768), (197, 768, 768),
+                 (64, 768, 3072), (64, 3072, 768), (16, 768, 32000))
+
+
+def decoder_layer():
+    """The decoder layer that BenchmarkDecoderLayer's peer is: nn.TransformerDecoderLayer(768, 12, 3072)."""
+    layer = torch.nn.TransformerDecoderLayer(768, 12, 3072, dropout=0.0, activation="gelu",
+                                             batch_first=True).eval()
+    tgt, mem = torch.randn(1, 16, 768), torch.randn(1, 197, 768)
+    mask = torch.triu(torch.full((16, 16), float("-inf")), diagonal=1)
+    return layer, tgt, mem, mask
+
+
+class MatMulAdd(torch.nn.Module):
+    """C = A W + b with W [K, N]: exports as one MatMul and one Add."""
+
+    def __init__(self, k, n):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.rand(k, n) - 0.5)
+        self.b = torch.nn.Parameter(torch.rand(n) - 0.5)
+
+    def forward(self, a):
+        return torch.matmul(a, self.w) + self.b
+
+
+class MaskedDecoderLayer(torch.nn.Module):
+    """The decoder layer with its causal mask as a constant, so the graph takes tgt and memory."""
+
+    def __init__(self, layer, mask):
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("mask", mask)
+
+    def forward(self, tgt, memory):
+        return self.layer(tgt, memory, tgt_mask=self.mask)
+
+
+class CallOverhead(torch.nn.Module):
+    def forward(self, x):
+        return x + 1.0
+
+
+def export_onnx(out_dir, only):
+    """Writes NAME.onnx and NAME.io.safetensors for tools/bench_ort.js."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import safetensors_io
+    os.makedirs(out_dir, exist_ok=True)
+
+    def export(name, module, inputs, in_names, out_name, flops):
+        if only is not None and only not in name:
+            return
+        path = os.path.join(out_dir, name + ".onnx")
+        module = module.eval()
+        with torch.inference_mode():
+            y = module(*inputs)
+        torch.onnx.export(module, tuple(inputs), path, opset_version=14, input_names=list(in_names),
+                          output_names=[out_name], do_constant_folding=True)
+        tensors = {"input." + n: t.numpy() for n, t in zip(in_names, inputs)}
+        tensors["output." + out_name] = y.detach().numpy()
+        safetensors_io.save(os.path.join(out_dir, name + ".io.safetensors"), tensors,
+                            {"generator": "tools/bench_torch.py --onnx-dir", "flops": str(flops)})
+        print(f"onnx: {path}", flush=True)
+
+    torch.manual_seed(0)
+    export("call_overhead", CallOverhead(), [torch.ones(1, 1)], ["x"], "y", 0)
+    for m, k, n in MATMUL_SHAPES:
+        export(f"matmul_{m}x{k}x{n}", MatMulAdd(k, n), [torch.rand(m, k) - 0.5], ["a"], "c", 2 * m * k * n)
+    layer, tgt, mem, mask = decoder_layer()
+    export("transformer_decoder_layer_16x197", MaskedDecoderLayer(layer, mask), [tgt, mem], ["tgt", "memory"],
+           "out", 0)
+
 def run(only):
     def want(name):
         return only is None or only in name
@@ -278,22 +370,26 @@ def run(only):
         out("gelu_64x3072_us", bench(lambda: F.gelu(x)) * 1e6)
         out("silu_64x3072_us", bench(lambda: F.silu(x)) * 1e6)
 
-    for m, k, n in ((1, 768, 768), (16, 768, 768), (64, 768, 768), (197, 768, 768),
-                    (64, 768, 3072), (64, 3072, 768), (16, 768, 32000)):
+    for m, k, n in MATMUL_SHAPES:
         name = f"matmul_{m}x{k}x{n}"
         if want(name):
-            a, b = torch.randn(m, k), torch.randn(k, n)
+            a, b, bias = torch.randn(m, k), torch.randn(k, n), torch.randn(n)
             c = torch.empty(m, n)
-            t = bench(lambda: torch.mm(a, b, out=c))
+            cpu = []
+            t = bench(lambda: torch.mm(a, b, out=c), cpu=cpu)
             out(name + "_gflops", 2.0 * m * k * n / t / 1e9)
+            out(name + "_cpu_gflops", 2.0 * m * k * n / cpu[0] / 1e9)
             out(name + "_us", t * 1e6)
+            # C = A W + b, as vlmrt, OpenBLAS (bench_openblas.py) and the ONNX export compute it
+            cpu = []
+            t = bench(lambda: torch.addmm(bias, a, b, out=c), cpu=cpu)
+            out(name + "_bias_cpu_gflops", 2.0 * m * k * n / cpu[0] / 1e9)
 
     if want("transformer_decoder_layer"):
-        layer = torch.nn.TransformerDecoderLayer(768, 12, 3072, dropout=0.0, activation="gelu",
-                                                 batch_first=True).eval()
-        tgt, mem = torch.randn(1, 16, 768), torch.randn(1, 197, 768)
-        mask = torch.triu(torch.full((16, 16), float("-inf")), diagonal=1)
-        out("transformer_decoder_layer_16x197_us", bench(lambda: layer(tgt, mem, tgt_mask=mask)) * 1e6)
+        layer, tgt, mem, mask = decoder_layer()
+        cpu = []
+        out("transformer_decoder_layer_16x197_us", bench(lambda: layer(tgt, mem, tgt_mask=mask), cpu=cpu) * 1e6)
+        out("transformer_decoder_layer_16x197_cpu_us", cpu[0] * 1e6)
 
     vision, text = torch.randn(1, 197, 768), torch.randn(1, 16, 768)
     if want("grounding"):
@@ -354,6 +450,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer samples")
     ap.add_argument("--only", default=None, help="run benchmarks whose name contains this")
     ap.add_argument("--blas-dir", default=None, help="directory holding the libblas.so.3 to load")
+    ap.add_argument("--onnx-dir", default=None, metavar="DIR",
+                    help="only export the ONNX Runtime peers (NAME.onnx, NAME.io.safetensors) into DIR")
     ap.add_argument("--verify", nargs="?", const="/work/shared/fixtures/keras", default=None, metavar="KERAS_DIR",
                     help="only check the torch heads against the Keras fixtures")
     a = ap.parse_args()
@@ -361,14 +459,21 @@ def main():
     if a.verify:
         with torch.inference_mode():
             sys.exit(0 if verify(a.verify) else 1)
+    if a.onnx_dir:
+        export_onnx(a.onnx_dir, a.only)
+        return
     print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, python {platform.python_version()}, "
           f"machine {platform.machine()}")
     cfg = torch.__config__.show().splitlines()
     blas = [l.strip() for l in cfg if "BLAS" in l or "LAPACK" in l]
     print("# " + "; ".join(blas)[:300])
+    x = torch.ones(64, 64)
+    x @ x  # a product, so that a lazily loaded BLAS is mapped
     with open("/proc/self/maps") as f:
         libs = sorted({l.split()[-1] for l in f if "blas" in l.lower() and ".so" in l})
     print("# blas loaded: " + ", ".join(libs))
+    kind, lib = check_blas("bench_torch.py", "torch", torch.__config__.show())
+    print(f"# blas in use: {lib} ({kind})")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         print(f"# {var}={os.environ.get(var, '(unset)')}")
     with torch.inference_mode():

@@ -1,23 +1,36 @@
 #!/usr/bin/python3
 """PyTorch and ONNX Runtime peers of BenchmarkViTB16: the CLIP ViT-B/16 vision tower.
 
-    /usr/bin/python3 tools/bench_vit.py [--dir HF_DIR] [--onnx OUT.onnx] [--runs N] [--check]
+    /usr/bin/python3 tools/bench_vit.py [--dir HF_DIR] [--ref REFERENCE] [--onnx OUT.onnx]
+        [--runs N] [--check] [--blas-dir DIR]
 
 The tower is written here as torch.nn modules in the layout of transformers'
 CLIPVisionModelWithProjection (Conv2d patch embedding without bias, class token,
 position embeddings, pre_layrnorm, 12 pre-norm layers with separate q/k/v/out
 projections, quick_gelu MLP, post_layernorm on the class token, visual_projection).
 Its weights are read from a Hugging Face directory (--dir: config.json and
-model.safetensors, e.g. one written by `go test ./bench -run TestWriteViTB16`,
-see bench/README.md) or drawn at random with the same scales when no directory
-is given. One intra-op thread.
+model.safetensors, e.g. the one `tools/make_encoder_fixtures.py --case vit_b16
+--out DIR` writes, which `vlmrt bench --model DIR` and `vlmrt run` read too) or
+drawn at random with the same scales when no directory is given. One intra-op
+thread. --ref FILE (that directory's reference.safetensors) takes the image from
+`input.pixel_values` and checks the output against `output.image_embeds`, the
+float64 reference of tools/encref.
 
-It prints `name: value` lines: the torch version and BLAS in use, then
-`torch_ms_p50` (median of --runs timed calls after warm-up), and, with --onnx,
-exports the module with torch.onnx.export (opset 14, input `pixel_values`
-[1, 3, 224, 224], output `image_embeds`) for tools/bench_ort.js. --check compares
-the module with tools/encref (the float64 reference the fixtures come from) on
-one random image and prints the max abs difference.
+It prints `name: value` lines: the torch version and the BLAS that runs the
+products, then `torch_ms_p50` / `torch_ms_min` (wall, --runs timed calls after
+warm-up) and `torch_cpu_ms_p50` / `torch_cpu_ms_min` (the thread's CPU time,
+steadier on a shared machine). With --onnx it exports the module with
+torch.onnx.export (TorchScript exporter, opset 14, input `pixel_values`
+[1, 3, 224, 224], output `image_embeds`) for tools/bench_ort.js, and writes
+OUT.io.safetensors beside it (`input.pixel_values`, and `output.image_embeds` as
+torch computed it) so that bench_ort.js checks ONNX Runtime's output. --check
+compares the module with tools/encref (the float64 reference the fixtures come
+from) on one random image and prints the max abs difference.
+
+BLAS: Debian's torch calls whatever libblas.so.3 the system points at; with the
+netlib reference BLAS (package libblas3) the script prints no time and exits
+with status 2 (tools/bench_openblas.py's check_blas). Install OpenBLAS
+(`apt-get install libopenblas0-pthread`) or pass --blas-dir DIR.
 """
 import argparse
 import json
@@ -27,6 +40,10 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_openblas import check_blas, reexec_with_blas_dir  # noqa: E402
+
+reexec_with_blas_dir()  # before torch loads its BLAS
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -34,8 +51,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_io import load  # noqa: E402
+from safetensors_io import load, save  # noqa: E402
 
 VIT_B16 = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
                image_size=224, patch_size=16, num_channels=3, layer_norm_eps=1e-5, hidden_act="quick_gelu",
@@ -122,8 +138,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", help="Hugging Face directory with the tower's weights")
     ap.add_argument("--onnx", help="write the ONNX export here")
+    ap.add_argument("--ref", help="reference.safetensors: input.pixel_values in, output.image_embeds to check")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--check", action="store_true", help="compare with tools/encref on one image")
+    ap.add_argument("--blas-dir", help="directory holding the libblas.so.3 to load (re-executes)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     cfg = dict(VIT_B16)
@@ -145,16 +163,32 @@ def main():
     print("torch:", torch.__version__)
     print("torch_blas:", blas_line())
     x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    ref = None
+    if a.ref:
+        ref, _ = load(a.ref)
+        x = torch.from_numpy(ref["input.pixel_values"].astype(np.float32))
+        if tuple(x.shape) != (1, 3, 224, 224):
+            sys.exit(f"bench_vit.py: {a.ref}: input.pixel_values is {list(x.shape)}, want [1, 3, 224, 224]")
     with torch.no_grad():
-        for _ in range(2):
-            model(x)
-        times = []
+        y = model(x)
+        kind, lib = check_blas("bench_vit.py", "torch", torch.__config__.show())
+        print(f"torch_blas_loaded: {lib} ({kind})")
+        print(f"torch_threads: {torch.get_num_threads()}")
+        model(x)
+        times, cpu = [], []
         for _ in range(a.runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             model(x)
+            cpu.append((time.thread_time() - c0) * 1e3)
             times.append((time.perf_counter() - t0) * 1e3)
     print(f"torch_ms_p50: {statistics.median(times):.2f}")
     print(f"torch_ms_min: {min(times):.2f}")
+    print(f"torch_cpu_ms_p50: {statistics.median(cpu):.2f}")
+    print(f"torch_cpu_ms_min: {min(cpu):.2f}")
+    if ref is not None and "output.image_embeds" in ref:
+        want = torch.from_numpy(ref["output.image_embeds"].astype(np.float64))
+        err = float((y.double() - want).abs().max())
+        print(f"ref_max_abs_err: {err:.3g}")
     if a.check:
         from encref import hf as ref
         W = {k: torch.from_numpy(v.astype(np.float64)) for k, v in tensors.items()} if a.dir else \
@@ -169,7 +203,20 @@ def main():
         with torch.no_grad():
             torch.onnx.export(model, (x,), a.onnx, opset_version=14, input_names=["pixel_values"],
                               output_names=["image_embeds"], do_constant_folding=True)
+        io = os.path.splitext(a.onnx)[0] + ".io.safetensors"
+        save(io, {"input.pixel_values": x.numpy(), "output.image_embeds": y.numpy()},
+             {"generator": "tools/bench_vit.py", "flops": str(vit_flops(cfg))})
         print("onnx:", a.onnx)
+        print("onnx_io:", io)
+
+
+def vit_flops(c):
+    """2 x the multiply-adds of one image, counted as bench/encoder_test.go's vitFLOPs does."""
+    p, d = c["patch_size"], c["hidden_size"]
+    patches = (c["image_size"] // p) ** 2
+    n = patches + 1
+    layer = n * d * 3 * d + 2 * n * n * d + n * d * d + 2 * n * d * c["intermediate_size"]
+    return 2 * (patches * d * 3 * p * p + c["num_hidden_layers"] * layer + d * c["projection_dim"])
 
 
 def _state_as_hf(model):
