@@ -15,6 +15,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.gelu = geluAVX2
 		k.silu = siluAVX2
 		k.sigmoid = sigmoidAVX2
+		k.gatedSigmoid = gatedSigmoidAVX2
 		k.add = addAVX2
 		k.mul = mulAVX2
 		k.maxv = maxAVX2
@@ -37,6 +38,7 @@ func rowKernelsFor(l Level) rowKernels {
 		k.gelu = geluAVX512
 		k.silu = siluAVX512
 		k.sigmoid = sigmoidAVX512
+		k.gatedSigmoid = gatedSigmoidAVX512
 		k.add = addAVX512
 		k.mul = mulAVX512
 		k.maxv = maxAVX512
@@ -107,6 +109,15 @@ func siluAVX512(dst, x []float32)
 
 //go:noescape
 func sigmoidAVX512(dst, x []float32)
+
+// gatedSigmoidAVX512 and gatedSigmoidAVX2 compute dst[i] = x sigmoid(a x +
+// c x^3) over len(x) values; dst must hold as many (gatedSigmoid checks).
+//
+//go:noescape
+func gatedSigmoidAVX512(dst, x []float32, a, c float32)
+
+//go:noescape
+func gatedSigmoidAVX2(dst, x []float32, a, c float32)
 
 //go:noescape
 func addAVX512(dst, a, b []float32)

@@ -9,13 +9,14 @@
 // mask K1 = (1<<r)-1, zeroing masked lanes on load and leaving them
 // unwritten on store.
 //
-// Register plan of the exp kernels (softmax, sigmoid, SiLU; GELU has its
-// own, see GELU512 below): the constants live in Z20-Z31 for the whole call, broadcast once from
+// Register plan of the exp kernels (softmax, sigmoid, SiLU, the gated
+// sigmoid; GELU has its own, see GELU512 below): the constants live in Z20-Z31 for the whole call, broadcast once from
 // ·vecConsts (offsets = row*32, see rows_consts_amd64.go):
 //   Z20 log2(e)  Z21 -ln2 hi  Z22 -ln2 lo  Z23-Z27 c6..c2  Z28 1.0
 //   Z29 -104 (exp lower clamp: the result is 0)  Z30 89 (upper: +Inf)
-//   Z31 scratch constant of the kernel (0.5, 2, ...)
-// Z0-Z3 hold the values, Z4-Z11 temporaries. exp(x) = scalef(p(r), n):
+//   Z31 scratch constant of the kernel (0.5, 2, -a, ...)
+// Z0-Z3 hold the values, Z4-Z11 temporaries (the gated sigmoid also keeps
+// -c in Z19 and the sign mask in Z18). exp(x) = scalef(p(r), n):
 // VSCALEFPS handles overflow to +Inf, underflow to 0 and the subnormals.
 
 #define LOADEXP512 \
@@ -117,6 +118,85 @@ silu_tail:
 	SILU512(Z0, Z7, Z4, Z5, Z6)
 	VMOVUPS Z0, K1, (DI)
 silu_done:
+	VZEROUPPER
+	RET
+
+// GATED512 sets x = x/(1 + exp(-z)), z = x (a + c x^2) = a x + c x^3:
+// the gated sigmoid of quick_gelu (c = 0) and gelu_pytorch_tanh, SILU512
+// with z for x. Z31 holds -a and Z19 -c, so GZ512's e = x fma(-c x, x, -a)
+// is -z in three roundings (with c = 0 the FMA gives -a exactly, and z has
+// one rounding); GQ512 divides x by 1 + exp(-z). A finite x gives x or -0
+// where z passes the exp's clamps, never NaN; NaN stays NaN.
+#define GZ512(x, e) \
+	VMULPS Z19, x, e; \
+	VFMADD213PS Z31, x, e; \
+	VMULPS x, e, e
+
+#define GQ512(x, e) \
+	VADDPS Z28, e, e; \
+	VDIVPS e, x, x
+
+#define GATED512(x, e, n, q, r2) \
+	GZ512(x, e); \
+	EXP512(e, n, q, r2); \
+	GQ512(x, e)
+
+// GATED512X2 interleaves two vectors, x in Z0 and Z1, stage by stage.
+#define GATED512X2 \
+	GZ512(Z0, Z7); \
+	GZ512(Z1, Z8); \
+	EXP512(Z7, Z4, Z5, Z6); \
+	EXP512(Z8, Z9, Z10, Z11); \
+	GQ512(Z0, Z7); \
+	GQ512(Z1, Z8)
+
+// func gatedSigmoidAVX512(dst, x []float32, a, c float32)
+//
+// Register plan: LOADEXP512's Z20-Z30, Z31 -a and Z19 -c broadcast (Z18
+// the sign mask that negates them); two vectors a turn, x in Z0 and Z1
+// (the results), -z and then 1 + exp(-z) in Z7 and Z8, the exps'
+// temporaries Z4-Z6 and Z9-Z11; then one vector (Z0, Z7, Z4-Z6) and a
+// tail under the mask K1. Two chains a turn measured a few percent faster
+// than one (the exp and the division fill the FMA ports either way).
+TEXT ·gatedSigmoidAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LOADEXP512
+	VBROADCASTSS ·vecConsts+960(SB), Z18
+	VBROADCASTSS a+48(FP), Z31
+	VBROADCASTSS c+52(FP), Z19
+	VXORPS Z18, Z31, Z31
+	VXORPS Z18, Z19, Z19
+gate_loop2:
+	CMPQ CX, $32
+	JB   gate_one
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	GATED512X2
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  gate_loop2
+gate_one:
+	CMPQ CX, $16
+	JB   gate_tail
+	VMOVUPS (SI), Z0
+	GATED512(Z0, Z7, Z4, Z5, Z6)
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+gate_tail:
+	TESTQ CX, CX
+	JZ    gate_done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	GATED512(Z0, Z7, Z4, Z5, Z6)
+	VMOVUPS Z0, K1, (DI)
+gate_done:
 	VZEROUPPER
 	RET
 
