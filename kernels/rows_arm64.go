@@ -23,6 +23,7 @@ func rowKernelsFor(l Level) rowKernels {
 	k.sparsemax = sparsemaxNEON
 	k.sigmoid = sigmoidNEON
 	k.silu = siluNEON
+	k.gatedSigmoid = gatedSigmoidNEON
 	k.gelu = geluNEON
 	k.dotRows = dotRowsNEONGo
 	k.axpyRows = axpyRowsNEONGo
@@ -98,6 +99,12 @@ func siluNEON(dst, x []float32)
 
 //go:noescape
 func geluNEON(dst, x []float32)
+
+// gatedSigmoidNEON computes dst[i] = x sigmoid(a x + c x^3) over len(x)
+// values; dst must hold as many (gatedSigmoid checks).
+//
+//go:noescape
+func gatedSigmoidNEON(dst, x []float32, a, c float32)
 
 //go:noescape
 func layerNormNEON(dst, x, gamma, beta *float32, rows, d int, eps float32)

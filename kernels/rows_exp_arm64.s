@@ -1,8 +1,8 @@
 //go:build !purego
 
-// NEON row kernels built on a vector exp: softmax, sigmoid, SiLU, the
-// exact-erf GELU and the online-softmax step of blocked attention
-// (softmaxCols).
+// NEON row kernels built on a vector exp: softmax, sigmoid, SiLU, the gated
+// sigmoid of quick_gelu and gelu_pytorch_tanh, the exact-erf GELU and the
+// online-softmax step of blocked attention (softmaxCols).
 //
 // exp(x), four lanes (EXP_V0, x and result in V0, temporaries V1-V4):
 //   x is clamped to [-105, 89], n = round(x log2 e), r = x - n ln2 with
@@ -28,6 +28,7 @@
 // neonMathConsts (rows_arm64.go) by broadcast loads:
 //   V20 -105  V21 89  V22 log2 e  V23 ln2 high  V24 ln2 low
 //   V25-V30 P's coefficients, highest degree first  V31 1.0
+// (the gated sigmoid adds V18 -a and V19 -c, broadcast from its arguments),
 // except in GELU, which loads neonGELUConsts (rows_arm64.go) instead:
 //   V8 14.5  V9 1.25  V10 c  V11-V19 Q's coefficients, highest degree
 //   first  V20 log2(e)/2  V21 1.5*2^23 + 127  V22 -2 ln2 high
@@ -183,6 +184,21 @@
 	FADD_4S(0, 0, 31); \
 	FDIV_4S(0, 5, 0)
 
+// GATED_V5 sets V0 = V5/(1 + exp(-z)), z = V5 (a + c V5^2) = a x + c x^3:
+// SILU_V5 with z for x, the gated sigmoid of quick_gelu (c = 0) and
+// gelu_pytorch_tanh. With V18 = -a and V19 = -c, V0 = x fma(-c x, x, -a)
+// is -z in three roundings (with c = 0 the FMLA gives -a exactly, and z
+// has one rounding). A finite x gives x or -0 where z passes the exp's
+// clamps, never NaN; NaN stays NaN. It uses V1-V4.
+#define GATED_V5 \
+	FMUL_4S(1, 5, 19); \
+	VORR  V18.B16, V18.B16, V0.B16; \
+	VFMLA V1.S4, V5.S4, V0.S4; \
+	FMUL_4S(0, 0, 5); \
+	EXP_V0; \
+	FADD_4S(0, 0, 31); \
+	FDIV_4S(0, 5, 0)
+
 // The elementwise kernels loop over whole vectors of x (in V5), then
 // over the last 1-3 values in lane 0.
 
@@ -238,6 +254,43 @@ siluNEON1:
 	B       siluNEON1
 
 siluNEONdone:
+	RET
+
+// func gatedSigmoidNEON(dst, x []float32, a, c float32)
+//
+// Register plan: LOADEXPCONSTS's V20-V31, V18 -a and V19 -c in every
+// lane; x in V5, -z, exp(-z) and the result in V0, the exp's temporaries
+// V1-V4. One vector a turn, as SiLU, then the last 1-3 values in lane 0.
+TEXT ·gatedSigmoidNEON(SB), NOSPLIT, $0-56
+	MOVD  dst_base+0(FP), R0
+	MOVD  x_base+24(FP), R1
+	MOVD  x_len+32(FP), R2
+	LOADEXPCONSTS
+	FMOVS a+48(FP), F18
+	FMOVS c+52(FP), F19
+	FNEGS F18, F18
+	FNEGS F19, F19
+	VDUP  V18.S[0], V18.S4
+	VDUP  V19.S[0], V19.S4
+
+gatedNEON4:
+	CMP    $4, R2
+	BLT    gatedNEON1
+	VLD1.P 16(R1), [V5.S4]
+	GATED_V5
+	VST1.P [V0.S4], 16(R0)
+	SUB    $4, R2
+	B      gatedNEON4
+
+gatedNEON1:
+	CBZ     R2, gatedNEONdone
+	FMOVS.P 4(R1), F5
+	GATED_V5
+	FMOVS.P F0, 4(R0)
+	SUB     $1, R2
+	B       gatedNEON1
+
+gatedNEONdone:
 	RET
 
 // func geluNEON(dst, x []float32)
