@@ -104,18 +104,12 @@ var elementwise = []struct {
 	// 2.2 ulps on a dense sweep of [-15, 15] (TestGELUSweep); 3 here.
 	{"gelu", kernels.GELU, func(x float64) float64 { return 0.5 * x * math.Erfc(-x/math.Sqrt2) },
 		func(x, r float64) float64 { return 3*eps32*math.Abs(r) + 1e-37 }},
-	// quick_gelu and gelu_pytorch_tanh are x sigmoid(z) with z = 1.702 x or
-	// 2 sqrt(2/pi) (x + 0.044715 x^3), composed from Scale, Mul, AddScaled
-	// and Sigmoid: z carries a few roundings of its own size, which the
-	// sigmoid turns into a relative error of (1 - s) |z| ulps.
-	{"quick_gelu", kernels.ActQuickGELU.Apply, func(x float64) float64 { return x / (1 + math.Exp(-1.702*x)) },
-		func(x, r float64) float64 { return (4+2*math.Abs(1.702*x))*eps32*math.Abs(r) + 1e-35 }},
-	{"gelu_pytorch_tanh", kernels.ActGELUTanh.Apply,
-		func(x float64) float64 { return geluTanh(x) },
-		func(x, r float64) float64 {
-			z := 2 * math.Sqrt(2/math.Pi) * (math.Abs(x) + 0.044715*math.Abs(x*x*x))
-			return (4+4*z)*eps32*math.Abs(r) + 1e-35
-		}},
+	// quick_gelu and gelu_pytorch_tanh: x sigmoid(z) in one pass, with
+	// the tolerance of gatedTol (activation_test.go).
+	{"quick_gelu", kernels.ActQuickGELU.Apply, func(x float64) float64 { return gatedRef(x, quickGELUZ(x)) },
+		func(x, r float64) float64 { return gatedTol(1, quickGELUZ(x), r) }},
+	{"gelu_pytorch_tanh", kernels.ActGELUTanh.Apply, func(x float64) float64 { return gatedRef(x, geluTanhZ(x)) },
+		func(x, r float64) float64 { return gatedTol(2, geluTanhZ(x), r) }},
 }
 
 func TestElementwise(t *testing.T) {
