@@ -75,9 +75,10 @@ func gatedSigmoid(dst, x []float32, a, c float32) {
 
 // gatedSigmoidGeneric is the Go twin: x / (1 + exp(-z)), z = x (a + c x^2),
 // in float64 and rounded once, so it is accurate to float32 rounding for
-// the float32 a and c it is given. A finite x never gives NaN: z may be
-// +-Inf, and then the result is x or -0. An infinite x gives NaN where
-// 0 * Inf or Inf / Inf appears (c = 0, or -Inf), as SiLU's twin does.
+// the float32 a and c it is given. A finite x never gives NaN: where the
+// sigmoid saturates the result is x or -0. An infinite x gives NaN where
+// 0 * Inf or Inf / Inf appears (c = 0, or -Inf), as SiLU's twin does, and
+// as the assembly kernels do.
 func gatedSigmoidGeneric(dst, x []float32, a, c float32) {
 	a64, c64 := float64(a), float64(c)
 	for i, v := range x {
