@@ -1,0 +1,189 @@
+package preprocess
+
+import "image"
+
+// YCbCr to RGB as libjpeg-turbo's decoder does it (jdsample.c, jdcolor.c),
+// which is what Pillow reads a JPEG with: subsampled chroma is upsampled with
+// the "fancy" triangle filter (do_fancy_upsampling, Pillow's default), then
+// each pixel is converted with fixed-point tables of 16 fractional bits.
+
+const (
+	ycScaleBits = 16
+	ycOneHalf   = 1 << (ycScaleBits - 1)
+)
+
+// ycFix is libjpeg's FIX(x): x in 16.16 fixed point, rounded.
+func ycFix(x float64) int32 { return int32(x*(1<<ycScaleBits) + 0.5) }
+
+// The tables of build_ycc_rgb_table, indexed by the Cb or Cr sample.
+var crToR, cbToB, crToG, cbToG [256]int32
+
+func init() {
+	for i := range 256 {
+		x := int32(i - 128)
+		crToR[i] = (ycFix(1.40200)*x + ycOneHalf) >> ycScaleBits
+		cbToB[i] = (ycFix(1.77200)*x + ycOneHalf) >> ycScaleBits
+		crToG[i] = -ycFix(0.71414) * x
+		cbToG[i] = -ycFix(0.34414)*x + ycOneHalf
+	}
+}
+
+func clampByte(v int32) byte {
+	if uint32(v) > 255 {
+		if v < 0 {
+			return 0
+		}
+		return 255
+	}
+	return byte(v)
+}
+
+// ycbcrRowToRGB converts one row (ys, cbs and crs of equal length, chroma
+// already upsampled) to interleaved RGB in dst.
+func ycbcrRowToRGB(dst, ys, cbs, crs []byte) {
+	cbs = cbs[:len(ys)]
+	crs = crs[:len(ys)]
+	dst = dst[:3*len(ys)]
+	for i, yv := range ys {
+		y := int32(yv)
+		cb, cr := cbs[i], crs[i]
+		d := dst[3*i : 3*i+3 : 3*i+3]
+		d[0] = clampByte(y + crToR[cr])
+		d[1] = clampByte(y + (cbToG[cb]+crToG[cr])>>ycScaleBits)
+		d[2] = clampByte(y + cbToB[cb])
+	}
+}
+
+// chromaUpsampler makes full-width chroma rows from a subsampled plane as
+// libjpeg-turbo's upsampler does for its factors.
+type chromaUpsampler struct {
+	hf, vf int // horizontal and vertical subsampling factor (1, 2 or 4)
+	// The chroma samples covering the image, in absolute chroma
+	// coordinates: columns cx0..cx1 and rows cy0..cy1, inclusive.
+	cx0, cx1, cy0, cy1 int
+	fancy              bool  // the triangle filter (else replication)
+	colsum             []int // scratch: h2v2's 3*near+far per chroma column
+}
+
+func newChromaUpsampler(r image.Rectangle, hf, vf int) *chromaUpsampler {
+	u := &chromaUpsampler{
+		hf: hf, vf: vf,
+		cx0: r.Min.X / hf, cx1: (r.Max.X - 1) / hf,
+		cy0: r.Min.Y / vf, cy1: (r.Max.Y - 1) / vf,
+	}
+	width := u.cx1 - u.cx0 + 1
+	switch {
+	case hf == 2 && vf == 1, hf == 2 && vf == 2:
+		// jdsample.c: the horizontal fancy kernels need more than two
+		// samples per row; narrower components are replicated.
+		u.fancy = width > 2
+	case hf == 1 && vf == 2:
+		u.fancy = true
+	}
+	u.colsum = make([]int, width)
+	return u
+}
+
+// row writes into dst the chroma values of image row y (absolute) for
+// columns x0..x0+len(dst)-1; plane(cy) returns the chroma row cy (absolute
+// chroma coordinates) indexed from cx0.
+func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) {
+	clampRow := func(cy int) int { return min(max(cy, u.cy0), u.cy1) }
+	clampCol := func(cx int) int { return min(max(cx, u.cx0), u.cx1) - u.cx0 }
+	cy := y / u.vf
+	switch {
+	case u.fancy && u.hf == 2 && u.vf == 2:
+		// h2v2_fancy_upsample: 9/16 nearest, 3/16 each neighbour, 1/16 the
+		// diagonal; rounding alternates (+8 even columns, +7 odd).
+		far := cy - 1
+		if y%2 == 1 {
+			far = cy + 1
+		}
+		near, farRow := plane(cy), plane(clampRow(far))
+		cs := u.colsum
+		for i := range cs {
+			cs[i] = 3*int(near[i]) + int(farRow[i])
+		}
+		for j := range dst {
+			x := x0 + j
+			c := x/2 - u.cx0
+			if x%2 == 0 {
+				dst[j] = byte((3*cs[c] + cs[clampCol(x/2-1)] + 8) >> 4)
+			} else {
+				dst[j] = byte((3*cs[c] + cs[clampCol(x/2+1)] + 7) >> 4)
+			}
+		}
+	case u.fancy && u.hf == 2:
+		// h2v1_fancy_upsample: 3/4 nearest, 1/4 neighbour (+1 even, +2 odd).
+		in := plane(cy)
+		for j := range dst {
+			x := x0 + j
+			c := x/2 - u.cx0
+			if x%2 == 0 {
+				dst[j] = byte((3*int(in[c]) + int(in[clampCol(x/2-1)]) + 1) >> 2)
+			} else {
+				dst[j] = byte((3*int(in[c]) + int(in[clampCol(x/2+1)]) + 2) >> 2)
+			}
+		}
+	case u.fancy && u.vf == 2:
+		// h1v2_fancy_upsample: the row above with bias 1, below with 2.
+		far, bias := cy-1, 1
+		if y%2 == 1 {
+			far, bias = cy+1, 2
+		}
+		near, farRow := plane(cy), plane(clampRow(far))
+		for j := range dst {
+			c := clampCol(x0 + j)
+			dst[j] = byte((3*int(near[c]) + int(farRow[c]) + bias) >> 2)
+		}
+	default:
+		// fullsize, h2v1_upsample, h2v2_upsample, int_upsample: replication.
+		in := plane(cy)
+		for j := range dst {
+			dst[j] = in[(x0+j)/u.hf-u.cx0]
+		}
+	}
+}
+
+// ycbcrToRGB converts a JPEG's planes into out (sized as src's bounds).
+func ycbcrToRGB(out *Image, src *image.YCbCr) {
+	b := src.Rect
+	w := b.Dx()
+	hf, vf := 1, 1
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		hf = 2
+	case image.YCbCrSubsampleRatio420:
+		hf, vf = 2, 2
+	case image.YCbCrSubsampleRatio440:
+		vf = 2
+	case image.YCbCrSubsampleRatio411:
+		hf = 4
+	case image.YCbCrSubsampleRatio410:
+		hf, vf = 4, 2
+	}
+	if hf == 1 && vf == 1 {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			yi, ci := src.YOffset(b.Min.X, y), src.COffset(b.Min.X, y)
+			ycbcrRowToRGB(out.Pix[3*w*(y-b.Min.Y):], src.Y[yi:yi+w], src.Cb[ci:ci+w], src.Cr[ci:ci+w])
+		}
+		return
+	}
+	up := newChromaUpsampler(b, hf, vf)
+	// Chroma row cy (absolute) of a plane, from column cx0 on.
+	cxStart := up.cx0 - b.Min.X/hf
+	rowOf := func(plane []byte) func(cy int) []byte {
+		return func(cy int) []byte {
+			i := (cy-b.Min.Y/vf)*src.CStride + cxStart
+			return plane[i : i+up.cx1-up.cx0+1]
+		}
+	}
+	cbPlane, crPlane := rowOf(src.Cb), rowOf(src.Cr)
+	cbs, crs := make([]byte, w), make([]byte, w)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		up.row(cbs, y, b.Min.X, cbPlane)
+		up.row(crs, y, b.Min.X, crPlane)
+		yi := src.YOffset(b.Min.X, y)
+		ycbcrRowToRGB(out.Pix[3*w*(y-b.Min.Y):], src.Y[yi:yi+w], cbs, crs)
+	}
+}
