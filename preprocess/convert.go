@@ -41,13 +41,7 @@ func fromImage(img image.Image, gray16 bool) *Image {
 	case *image.YCbCr:
 		ycbcrToRGB(out, src)
 	case *image.Gray:
-		for y := 0; y < h; y++ {
-			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
-			dst := out.Pix[3*w*y : 3*w*(y+1)]
-			for x, v := range row[:w] {
-				dst[3*x], dst[3*x+1], dst[3*x+2] = v, v, v
-			}
-		}
+		fromGray(out, src)
 	case *image.Gray16:
 		for y := 0; y < h; y++ {
 			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
@@ -114,6 +108,19 @@ func fromImage(img image.Image, gray16 bool) *Image {
 		}
 	}
 	return out
+}
+
+// fromGray replicates each gray value into the three channels of out.
+func fromGray(out *Image, src *image.Gray) {
+	b := src.Bounds()
+	w := out.Width
+	for y := 0; y < out.Height; y++ {
+		row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+		dst := out.Pix[3*w*y : 3*w*(y+1)]
+		for x, v := range row[:w] {
+			dst[3*x], dst[3*x+1], dst[3*x+2] = v, v, v
+		}
+	}
 }
 
 // clipGray16 is Pillow's i2rgb on a big-endian 16-bit value: values of 255

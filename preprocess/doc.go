@@ -19,24 +19,30 @@
 // as (v-mean)/std in float32. Given the same RGB8 image, Process returns
 // Hugging Face's pixel_values bit for bit.
 //
-// PNG decoding is exact for every colour type: alpha is dropped without
-// compositing (gray+alpha, RGBA, tRNS), palettes give their colours, 16-bit
-// RGB and RGBA keep the high byte of each sample as Pillow reads them, and
-// 16-bit grayscale clips to 255 instead of scaling (Pillow opens it as mode
-// "I", whose RGB conversion clips; a 16-bit gray photo comes out mostly
-// white there and here alike).
+// Decoding is exact too. PNG, for every colour type: alpha is dropped
+// without compositing (gray+alpha, RGBA, tRNS), palettes give their colours,
+// 16-bit RGB and RGBA keep the high byte of each sample as Pillow reads them,
+// and 16-bit grayscale clips to 255 instead of scaling (Pillow opens it as
+// mode "I", whose RGB conversion clips; a 16-bit gray photo comes out mostly
+// white there and here alike). JPEG, baseline and progressive, every
+// subsampling: the decoder is Go's image/jpeg with libjpeg-turbo's "islow"
+// inverse DCT in place of Go's (internal/jpeg), followed by libjpeg's
+// "fancy" (triangle) chroma upsampling for 4:2:2, 4:2:0 and 4:4:0
+// (replication for other factors and for chroma two samples wide or less)
+// and its 16-bit fixed-point YCbCr to RGB tables; grayscale replicated;
+// CMYK inverted as Pillow reads Adobe files, then Pillow's CMYK to RGB
+// formula. Every fixture JPEG (4:4:4, 4:2:2, 4:2:0, qualities 50 to 100,
+// progressive, grayscale, CMYK, sizes down to 1 pixel) decodes to Pillow's
+// bytes.
 //
 // # What is not
 //
-// JPEG: the entropy decoding is Go's image/jpeg, and so is the inverse DCT,
-// which is not libjpeg-turbo's "islow" and puts a block's sample one level
-// off now and then. Chroma upsampling (libjpeg's "fancy" triangle filter for
-// 4:2:2, 4:2:0 and 4:4:0, replication otherwise) and the YCbCr to RGB
-// conversion (libjpeg's 16-bit fixed-point tables) are libjpeg's, so the
-// difference stays that of the IDCT: on the fixtures, a mean of about 0.03
-// and at most 3 levels (a level of Cb moves blue by 1.772). CMYK JPEGs
-// (Adobe, inverted) use Pillow's CMYK to RGB formula; YCCK JPEGs go through
-// Go's own YCbCr conversion first, so they may differ by a few levels more.
+// YCCK JPEGs follow libjpeg's conversion but no fixture checks them (Pillow
+// cannot write one). FromImage of an *image.YCbCr decoded by the standard
+// library's image/jpeg upsamples and converts as libjpeg does, but Go's IDCT
+// leaves samples a level off now and then, which the colour conversion can
+// make up to 3 levels (a mean of about 0.03 on the fixtures): use Decode for
+// exact results. Resizing and Process take RGB8 only (Pillow's "RGB" mode).
 //
 // # Limits
 //

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
+
+	"github.com/vlmrt/vlmrt/preprocess/internal/jpeg"
 )
 
 // MaxPixels is the largest image, in pixels (width times height), that
@@ -136,14 +137,13 @@ func decode(r io.Reader, maxPixels int) (*Image, error) {
 	magic, _ := br.Peek(len(pngMagic))
 	var (
 		decodeConfig func(io.Reader) (image.Config, error)
-		decodeImage  func(io.Reader) (image.Image, error)
 		format       string
 	)
 	switch {
 	case bytes.HasPrefix(magic, pngMagic):
-		decodeConfig, decodeImage, format = png.DecodeConfig, png.Decode, "PNG"
+		decodeConfig, format = png.DecodeConfig, "PNG"
 	case bytes.HasPrefix(magic, jpegMagic):
-		decodeConfig, decodeImage, format = jpeg.DecodeConfig, jpeg.Decode, "JPEG"
+		decodeConfig, format = jpeg.DecodeConfig, "JPEG"
 	default:
 		if rec.err != nil {
 			return nil, rec.err
@@ -168,20 +168,36 @@ func decode(r io.Reader, maxPixels int) (*Image, error) {
 	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
 		return nil, fmt.Errorf("%w: %s of %dx%d pixels, more than %d", ErrTooLarge, format, cfg.Width, cfg.Height, maxPixels)
 	}
-	img, err := decodeImage(io.MultiReader(&header, br))
+	var (
+		out  *Image
+		w, h int
+	)
+	body := io.MultiReader(&header, br)
+	if format == "JPEG" {
+		var planes *jpeg.Planes
+		if planes, err = jpeg.Decode(body); err == nil {
+			w, h = planes.Width, planes.Height
+			out = jpegToRGB(planes)
+		}
+	} else {
+		var img image.Image
+		if img, err = png.Decode(body); err == nil {
+			w, h = img.Bounds().Dx(), img.Bounds().Dy()
+			// A 16-bit grayscale PNG is Pillow's mode "I", whose RGB
+			// conversion clips each value to 255 rather than scaling it;
+			// image/png gives it as Gray16, or as NRGBA64 when a tRNS
+			// chunk names a transparent gray.
+			out = fromImage(img, cfg.ColorModel == color.Gray16Model)
+		}
+	}
 	if err != nil {
 		if rec.err != nil {
 			return nil, rec.err
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, format, err)
 	}
-	b := img.Bounds()
-	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, fmt.Errorf("%w: %s header says %dx%d, pixels are %dx%d", ErrFormat, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
+	if w != cfg.Width || h != cfg.Height {
+		return nil, fmt.Errorf("%w: %s header says %dx%d, pixels are %dx%d", ErrFormat, format, cfg.Width, cfg.Height, w, h)
 	}
-	// A 16-bit grayscale PNG is Pillow's mode "I", whose RGB conversion
-	// clips each value to 255 rather than scaling it; image/png gives it as
-	// Gray16, or as NRGBA64 when a tRNS chunk names a transparent gray.
-	gray16 := format == "PNG" && cfg.ColorModel == color.Gray16Model
-	return fromImage(img, gray16), nil
+	return out, nil
 }

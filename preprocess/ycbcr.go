@@ -1,6 +1,10 @@
 package preprocess
 
-import "image"
+import (
+	"image"
+
+	"github.com/vlmrt/vlmrt/preprocess/internal/jpeg"
+)
 
 // YCbCr to RGB as libjpeg-turbo's decoder does it (jdsample.c, jdcolor.c),
 // which is what Pillow reads a JPEG with: subsampled chroma is upsampled with
@@ -145,8 +149,30 @@ func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) 
 	}
 }
 
-// ycbcrToRGB converts a JPEG's planes into out (sized as src's bounds).
+// ycbcrToRGB converts the planes of a YCbCr image (a JPEG as Go's
+// image/jpeg returns it) into out, sized as src's bounds.
 func ycbcrToRGB(out *Image, src *image.YCbCr) {
+	planesToRGB(out, src, nil, 0, jpeg.YCbCr)
+}
+
+// jpegToRGB converts a decoded JPEG to RGB8 as libjpeg-turbo and Pillow do:
+// upsampling, libjpeg's colour conversion to RGB, or to CMYK which Pillow
+// inverts (Adobe's convention) and converts with its own formula.
+func jpegToRGB(p *jpeg.Planes) *Image {
+	out := NewImage(p.Width, p.Height)
+	if p.ColorSpace == jpeg.Grayscale {
+		fromGray(out, p.Gray)
+		return out
+	}
+	planesToRGB(out, p.Planes, p.Black, p.BlackStride, p.ColorSpace)
+	return out
+}
+
+// planesToRGB converts three planes (the second and third possibly
+// subsampled) and, for CMYK and YCCK, a fourth full-size plane black into
+// out. The planes hold the components as stored: Y, Cb, Cr for YCbCr and
+// YCCK, R, G, B for RGB, C, M, Y for CMYK.
+func planesToRGB(out *Image, src *image.YCbCr, black []byte, blackStride int, cs jpeg.ColorSpace) {
 	b := src.Rect
 	w := b.Dx()
 	hf, vf := 1, 1
@@ -162,28 +188,52 @@ func ycbcrToRGB(out *Image, src *image.YCbCr) {
 	case image.YCbCrSubsampleRatio410:
 		hf, vf = 4, 2
 	}
-	if hf == 1 && vf == 1 {
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			yi, ci := src.YOffset(b.Min.X, y), src.COffset(b.Min.X, y)
-			ycbcrRowToRGB(out.Pix[3*w*(y-b.Min.Y):], src.Y[yi:yi+w], src.Cb[ci:ci+w], src.Cr[ci:ci+w])
-		}
-		return
-	}
 	up := newChromaUpsampler(b, hf, vf)
-	// Chroma row cy (absolute) of a plane, from column cx0 on.
-	cxStart := up.cx0 - b.Min.X/hf
+	// Row cy (absolute chroma coordinates) of a subsampled plane, from
+	// chroma column cx0 on.
 	rowOf := func(plane []byte) func(cy int) []byte {
 		return func(cy int) []byte {
-			i := (cy-b.Min.Y/vf)*src.CStride + cxStart
+			i := (cy-b.Min.Y/vf)*src.CStride + up.cx0 - b.Min.X/hf
 			return plane[i : i+up.cx1-up.cx0+1]
 		}
 	}
-	cbPlane, crPlane := rowOf(src.Cb), rowOf(src.Cr)
-	cbs, crs := make([]byte, w), make([]byte, w)
+	p1, p2 := rowOf(src.Cb), rowOf(src.Cr)
+	c1, c2 := make([]byte, w), make([]byte, w)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		up.row(cbs, y, b.Min.X, cbPlane)
-		up.row(crs, y, b.Min.X, crPlane)
 		yi := src.YOffset(b.Min.X, y)
-		ycbcrRowToRGB(out.Pix[3*w*(y-b.Min.Y):], src.Y[yi:yi+w], cbs, crs)
+		c0 := src.Y[yi : yi+w]
+		if hf == 1 && vf == 1 {
+			ci := src.COffset(b.Min.X, y)
+			c1, c2 = src.Cb[ci:ci+w], src.Cr[ci:ci+w]
+		} else {
+			up.row(c1, y, b.Min.X, p1)
+			up.row(c2, y, b.Min.X, p2)
+		}
+		dst := out.Pix[3*w*(y-b.Min.Y) : 3*w*(y-b.Min.Y+1)]
+		switch cs {
+		case jpeg.YCbCr:
+			ycbcrRowToRGB(dst, c0, c1, c2)
+		case jpeg.RGB:
+			for x := range c0 {
+				dst[3*x], dst[3*x+1], dst[3*x+2] = c0[x], c1[x], c2[x]
+			}
+		case jpeg.CMYK:
+			// Pillow reads CMYK JPEGs inverted ("CMYK;I", Adobe's
+			// convention), then converts with cmyk2rgb.
+			k := black[(y-b.Min.Y)*blackStride:][:w]
+			for x := range c0 {
+				dst[3*x], dst[3*x+1], dst[3*x+2] = cmykToRGB(255-c0[x], 255-c1[x], 255-c2[x], 255-k[x])
+			}
+		case jpeg.YCCK:
+			// libjpeg's ycck_cmyk_convert gives C = 255 - R (R of the YCbCr
+			// conversion, clamped), likewise M and Y, and K as stored;
+			// Pillow inverts all four.
+			k := black[(y-b.Min.Y)*blackStride:][:w]
+			ycbcrRowToRGB(dst, c0, c1, c2)
+			for x := range c0 {
+				d := dst[3*x : 3*x+3 : 3*x+3]
+				d[0], d[1], d[2] = cmykToRGB(d[0], d[1], d[2], 255-k[x])
+			}
+		}
 	}
 }
