@@ -12,9 +12,27 @@ import (
 )
 
 // flagSet is a sub-command's flags with the synopsis its usage line shows.
+// Flags may come before, between or after the positional arguments
+// ("vlmrt preprocess --model M photo.png --out x"); "--" ends the flags and
+// is kept among the positional arguments, where a command may read it.
 type flagSet struct {
 	*flag.FlagSet
-	synopsis string // the arguments after "vlmrt <name>"
+	synopsis   string   // the arguments after "vlmrt <name>"
+	positional []string // set by parseFlags
+}
+
+// Args returns the positional arguments.
+func (fs *flagSet) Args() []string { return fs.positional }
+
+// NArg returns the number of positional arguments.
+func (fs *flagSet) NArg() int { return len(fs.positional) }
+
+// Arg returns positional argument i, or "" when there is none.
+func (fs *flagSet) Arg(i int) string {
+	if i < 0 || i >= len(fs.positional) {
+		return ""
+	}
+	return fs.positional[i]
 }
 
 // newFlags returns the flags of command name ("run", "bench matmul"),
@@ -22,7 +40,7 @@ type flagSet struct {
 func newFlags(name, synopsis string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return &flagSet{fs, synopsis}
+	return &flagSet{FlagSet: fs, synopsis: synopsis}
 }
 
 // usage returns the usage line, "usage: vlmrt <name> <synopsis>".
@@ -40,7 +58,7 @@ func (e *helpError) Error() string { return e.text }
 // A bad flag's error carries the usage line; -h and --help return a
 // *helpError.
 func parseFlags(fs *flagSet, args []string, maxArgs int) error {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseInterspersed(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			var b strings.Builder
 			b.WriteString(fs.usage() + "\n")
@@ -102,4 +120,26 @@ func (m machineFlags) pool() *parallel.Pool {
 		return nil
 	}
 	return parallel.New(*m.threads)
+}
+
+// parseInterspersed parses flags wherever they stand among args, collecting
+// the other arguments, in order, as the positional ones; everything from a
+// "--" on (the "--" included) is positional.
+func (fs *flagSet) parseInterspersed(args []string) error {
+	fs.positional = nil
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.FlagSet.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			fs.positional = append(append(fs.positional, "--"), rest...)
+			return nil
+		}
+		if len(rest) == 0 {
+			return nil
+		}
+		fs.positional = append(fs.positional, rest[0])
+		args = rest[1:]
+	}
 }
