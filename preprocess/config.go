@@ -58,6 +58,19 @@ func (s Size) String() string {
 	return fmt.Sprintf("{height: %d, width: %d}", s.Height, s.Width)
 }
 
+// MarshalJSON writes the size as Hugging Face's size dict, or null for the
+// zero Size (no size given).
+func (s Size) MarshalJSON() ([]byte, error) {
+	switch {
+	case s == Size{}:
+		return []byte("null"), nil
+	case s.ShortestEdge != 0 && s.Height == 0 && s.Width == 0:
+		return fmt.Appendf(nil, `{"shortest_edge":%d}`, s.ShortestEdge), nil
+	}
+	type plain Size
+	return json.Marshal(plain(s))
+}
+
 // maxConfigSide bounds the sizes a config may ask for.
 const maxConfigSide = 1 << 14
 
