@@ -17,6 +17,10 @@ type encoder interface {
 	hasText() bool
 	// pixelShape is the shape of one image as the vision tower reads it.
 	pixelShape() []int
+	// visionShape and textShape are the shapes of the towers'
+	// last_hidden_state for one image and for one text of n ids.
+	visionShape() []int
+	textShape(n int) []int
 	layout() preprocess.Layout
 	// textLength is the length a text of n ids runs at, at most
 	// maxText; padID fills the positions after the text's ids (-1: repeat
@@ -46,6 +50,25 @@ func (e hfEncoder) hasText() bool   { return e.m.HasText() }
 func (e hfEncoder) pixelShape() []int {
 	v := e.m.Config().Vision
 	return []int{1, v.Channels, v.ImageSize, v.ImageSize}
+}
+
+func (e hfEncoder) visionShape() []int {
+	c := e.m.Config()
+	if c.Vision == nil {
+		return nil
+	}
+	n := c.Vision.Patches()
+	if c.Family == encoders.CLIP {
+		n++ // the class token
+	}
+	return []int{1, n, c.Vision.Hidden}
+}
+
+func (e hfEncoder) textShape(n int) []int {
+	if c := e.m.Config(); c.Text != nil {
+		return []int{1, n, c.Text.Hidden}
+	}
+	return nil
 }
 
 func (e hfEncoder) layout() preprocess.Layout { return preprocess.NCHW }
@@ -81,6 +104,17 @@ func (e dlEncoder) hasText() bool   { return true }
 func (e dlEncoder) pixelShape() []int {
 	s := e.m.Config().ImageSize
 	return []int{1, s, s, 3}
+}
+
+func (e dlEncoder) visionShape() []int {
+	c := e.m.Config()
+	g := c.ImageSize / c.PatchSize
+	return []int{1, g*g + 1, c.VisionWidth} // patches and the class token
+}
+
+func (e dlEncoder) textShape(int) []int {
+	c := e.m.Config()
+	return []int{1, c.ContextLength, c.TextWidth}
 }
 
 func (e dlEncoder) layout() preprocess.Layout { return preprocess.NHWC }

@@ -145,7 +145,14 @@ func Load(path string, opts ...Option) (*Pipeline, error) {
 	if err := m.loadTokenizers(headTokenizer); err != nil {
 		return nil, err
 	}
-	return newPipeline(m)
+	p, err := newPipeline(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkHead(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // loadEncoder reads the encoder at path, its preprocessing and its

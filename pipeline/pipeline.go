@@ -62,6 +62,24 @@ func newPipeline(m *model) (*Pipeline, error) {
 	return p, nil
 }
 
+// checkHead builds the plan of every task of the head that reads both
+// towers, so that an encoder whose widths do not fit the head is an error
+// of Load rather than of the first call.
+func (p *Pipeline) checkHead() error {
+	if p.m.head == nil || !p.m.enc.hasVision() || !p.m.enc.hasText() {
+		return nil
+	}
+	for _, class := range []string{heads.ClassVQA, heads.ClassGrounding, heads.ClassMatching} {
+		if _, ok := p.m.head.TaskOfClass(class); !ok {
+			continue
+		}
+		if _, err := p.compile(planKey{kind: headPlan, class: class, batch: 1, length: p.m.enc.textLength(2)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Clone returns a pipeline over the same model and packed weights with its
 // own sessions, for use in another goroutine.
 func (p *Pipeline) Clone() *Pipeline {
@@ -159,8 +177,11 @@ func (p *Pipeline) compile(k planKey) (*runtime.Plan, error) {
 		b.Output(name, t)
 	}
 	plan, err := b.Compile()
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: %s: %w", p.m.path, err)
+	switch {
+	case err != nil && (k.kind == jointPlan || k.kind == headPlan):
+		return nil, fmt.Errorf("pipeline: head %s on encoder %s: %w", p.m.path, p.m.encPath, err)
+	case err != nil:
+		return nil, fmt.Errorf("pipeline: %s: %w", p.m.encPath, err)
 	}
 	return plan, nil
 }
@@ -178,16 +199,8 @@ func (p *Pipeline) buildHead(b *runtime.Builder, k planKey, vision, text map[str
 		return nil, err
 	}
 	if k.kind == headPlan {
-		v, err := p.outputShape(planKey{kind: visionPlan, batch: 1}, encoders.OutputHidden)
-		if err != nil {
-			return nil, err
-		}
-		t, err := p.outputShape(planKey{kind: textPlan, batch: 1, length: k.length}, encoders.OutputHidden)
-		if err != nil {
-			return nil, err
-		}
-		vision = map[string]runtime.Tensor{encoders.OutputHidden: b.Input(visionFeatures, v...)}
-		text = map[string]runtime.Tensor{encoders.OutputHidden: b.Input(textFeatures, t...)}
+		vision = map[string]runtime.Tensor{encoders.OutputHidden: b.Input(visionFeatures, p.m.enc.visionShape()...)}
+		text = map[string]runtime.Tensor{encoders.OutputHidden: b.Input(textFeatures, p.m.enc.textShape(k.length)...)}
 	}
 	in := map[string]runtime.Tensor{}
 	for _, key := range keys {
@@ -205,20 +218,6 @@ func (p *Pipeline) buildHead(b *runtime.Builder, k planKey, vision, text map[str
 		return nil, fmt.Errorf("pipeline: head %s on encoder %s: %w", p.m.path, p.m.encPath, err)
 	}
 	return out, nil
-}
-
-// outputShape returns the shape of output name of the plan k.
-func (p *Pipeline) outputShape(k planKey, name string) ([]int, error) {
-	s, err := p.session(k)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range s.Plan().Outputs() {
-		if o.Name == name {
-			return o.Shape, nil
-		}
-	}
-	return nil, fmt.Errorf("pipeline: %s: %w: no output %s", p.m.encPath, ErrNoTower, name)
 }
 
 // setImage preprocesses img into the pixel input of s (image i of its

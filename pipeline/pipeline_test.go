@@ -226,3 +226,115 @@ func flip(img image.Image) image.Image {
 	}
 	return out
 }
+
+// TestMultiTaskHead runs the tasks of a multi-task head (the Keras
+// fixture, 48 wide) on the clip48 encoder given by WithEncoder, and checks
+// that the joint plan of Ask and the per-pair head plan of Match give what
+// the head computes on the towers' outputs taken from separate plans.
+func TestMultiTaskHead(t *testing.T) {
+	p, err := Load("../testdata/keras/multitask.safetensors", WithEncoder(fixtures+"clip48"))
+	require.NoError(t, err)
+	assert.Equal(t, heads.ClassMultiTask, p.Class())
+	photo := decodePhoto(t)
+	const question = "What color is the disc?"
+	vision, err := p.EmbedImages([]image.Image{photo})
+	require.NoError(t, err)
+	text, err := p.EmbedTexts([]string{question})
+	require.NoError(t, err)
+	v, q := vision[encoders.OutputHidden], text[encoders.OutputHidden]
+
+	run := func(task string, keys ...string) map[string][]float32 {
+		in := heads.Inputs{Shapes: map[string][]int{visionFeatures: v.Shape}, Values: map[string][]float32{visionFeatures: v.Values}}
+		for _, k := range keys {
+			in.Shapes[k], in.Values[k] = q.Shape, q.Values
+		}
+		plan, err := p.Head().Compile(in.Shapes, heads.ForTask(task))
+		require.NoError(t, err)
+		s := plan.NewSession()
+		require.NoError(t, in.Fill(s))
+		s.Run()
+		out := map[string][]float32{}
+		for _, o := range plan.Outputs() {
+			out[o.Name], _ = s.Output(o.Name)
+		}
+		return out
+	}
+
+	a, err := p.Ask(photo, question)
+	require.NoError(t, err)
+	want := softmax(run("vqa", questionFeatures)["vqa.answer_logits"], 1)
+	assert.InDeltaSlice(t, want, a.Probabilities, 1e-6)
+
+	sim, err := p.Match([]image.Image{photo}, []string{question})
+	require.NoError(t, err)
+	out := run("matching", textFeatures)
+	assert.InDelta(t, out["matching.similarity_matrix"][0], sim.Cosine[0][0], 1e-6)
+	assert.InDelta(t, out["matching.match_score"][0], sim.MatchScore[0][0], 1e-6)
+	assert.Equal(t, []float32{1}, sim.Prob[0], "one text takes all the probability")
+
+	_, err = p.Ground(photo, "the green disc")
+	require.NoError(t, err)
+	_, err = p.CaptionTokens(photo)
+	assert.ErrorIs(t, err, heads.ErrNoEmbedding, "dl_techniques' captioning head has no token embedding to generate with")
+}
+
+// TestDLCLIPEncoder loads dl_techniques' CLIP as an encoder alone: images
+// preprocessed channels last with values in [0, 1] (the default without
+// preprocessor_config metadata), embeddings L2-normalised, and text tasks
+// refused without a tokenizer.
+func TestDLCLIPEncoder(t *testing.T) {
+	p, err := Load("../testdata/encoders/dl_clip_tiny.safetensors")
+	require.NoError(t, err)
+	assert.Equal(t, "", p.Class())
+	photo := decodePhoto(t)
+	px, err := p.Preprocess(photo)
+	require.NoError(t, err)
+	require.Len(t, px.Shape, 4)
+	assert.Equal(t, 3, px.Shape[3], "channels last")
+	for _, v := range px.Values {
+		require.True(t, v >= 0 && v <= 1, v)
+	}
+	emb, err := p.EmbedImages([]image.Image{photo, flip(photo)})
+	require.NoError(t, err)
+	e := emb[encoders.OutputImageEmbed]
+	d := e.Shape[1]
+	for i := range 2 {
+		var n float64
+		for _, x := range e.Values[i*d : (i+1)*d] {
+			n += float64(x) * float64(x)
+		}
+		assert.InDelta(t, 1, n, 1e-5, "image %d's embedding is L2-normalised", i)
+	}
+	_, err = p.Match([]image.Image{photo}, []string{"a photo"})
+	assert.ErrorIs(t, err, ErrNoTokenizer)
+}
+
+// TestLoadErrors checks that bad models give errors naming the problem.
+func TestLoadErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		path string
+		opts []Option
+		want error
+		text string
+	}{
+		{"missing file", fixtures + "nothing.safetensors", nil, nil, "nothing.safetensors"},
+		{"head naming no encoder", "../testdata/keras/vqa_attention.safetensors", nil, ErrNoEncoder, "vqa_attention.safetensors"},
+		{"encoder of another width", "../testdata/keras/vqa_attention.safetensors", []Option{WithEncoder("../testdata/encoders/clip_tiny")}, nil, "clip_tiny"},
+		{"a head as encoder", fixtures + "vqa.safetensors", []Option{WithEncoder(fixtures + "ground.safetensors")}, nil, "want a Hugging Face model directory"},
+		{"missing tokenizer file", fixtures + "vqa.safetensors", []Option{WithTokenizer(fixtures + "none.json")}, nil, "none.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Load(c.path, c.opts...)
+			if err == nil { // a width mismatch shows when the plan is built
+				_, err = p.Ask(decodePhoto(t), "what?")
+			}
+			require.Error(t, err)
+			if c.want != nil {
+				assert.ErrorIs(t, err, c.want)
+			}
+			assert.Contains(t, err.Error(), c.text)
+		})
+	}
+}

@@ -84,7 +84,7 @@ func (p *Pipeline) CaptionTokens(img image.Image) ([]int32, error) {
 	}
 	s.Run()
 	memory, _ := s.Output(encoders.OutputHidden)
-	shape, _ := p.outputShape(planKey{kind: visionPlan, batch: 1}, encoders.OutputHidden)
+	shape := p.m.enc.visionShape()
 	o := p.generation()
 	if p.gen == nil {
 		p.gen, err = p.m.head.NewGenerator(map[string][]int{visionFeatures: shape},
