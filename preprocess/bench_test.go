@@ -101,3 +101,25 @@ func BenchmarkResize1080pTo224(b *testing.B) {
 	}
 	reportMs(b)
 }
+
+// BenchmarkProcess1080p makes CLIP's 224x224 pixel_values (NCHW) from the
+// decoded 1920x1080 image: the resize of the crop's window, the crop and
+// the normalisation (decoding not included; see BenchmarkDecodeJPEG1080p).
+func BenchmarkProcess1080p(b *testing.B) {
+	src, err := Decode(bytes.NewReader(benchJPEGBytes(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := NewProcessor(CLIP(224))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := make([]float32, 3*224*224)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := p.Process(dst, src, NCHW); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportMs(b)
+}

@@ -31,9 +31,10 @@
 // (replication for other factors and for chroma two samples wide or less)
 // and its 16-bit fixed-point YCbCr to RGB tables; grayscale replicated;
 // CMYK inverted as Pillow reads Adobe files, then Pillow's CMYK to RGB
-// formula. Every fixture JPEG (4:4:4, 4:2:2, 4:2:0, qualities 50 to 100,
-// progressive, grayscale, CMYK, sizes down to 1 pixel) decodes to Pillow's
-// bytes.
+// formula; RGB JPEGs (Adobe transform 0) as stored. Every fixture JPEG
+// (4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1, 4:1:0, qualities 50 to 100,
+// progressive, restart markers, grayscale, RGB, CMYK, sizes down to 1
+// pixel) decodes to Pillow's bytes.
 //
 // # What is not
 //

@@ -105,8 +105,25 @@ func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) 
 		}
 		near, farRow := plane(cy), plane(clampRow(far))
 		cs := u.colsum
-		for i := range cs {
-			cs[i] = 3*int(near[i]) + int(farRow[i])
+		farRow = farRow[:len(near)]
+		cs = cs[:len(near)]
+		for i, v := range near {
+			cs[i] = 3*int(v) + int(farRow[i])
+		}
+		if x0%2 == 0 && x0/2 == u.cx0 {
+			// The row starts on a chroma sample (always, for a decoded
+			// JPEG): two outputs per chroma column.
+			last := len(cs) - 1
+			for i, c := range cs {
+				left, right := cs[max(i-1, 0)], cs[min(i+1, last)]
+				if 2*i+1 < len(dst) {
+					dst[2*i] = byte((3*c + left + 8) >> 4)
+					dst[2*i+1] = byte((3*c + right + 7) >> 4)
+				} else if 2*i < len(dst) {
+					dst[2*i] = byte((3*c + left + 8) >> 4)
+				}
+			}
+			return
 		}
 		for j := range dst {
 			x := x0 + j
@@ -120,6 +137,20 @@ func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) 
 	case u.fancy && u.hf == 2:
 		// h2v1_fancy_upsample: 3/4 nearest, 1/4 neighbour (+1 even, +2 odd).
 		in := plane(cy)
+		if x0%2 == 0 && x0/2 == u.cx0 {
+			last := len(in) - 1
+			for i, v := range in {
+				c := 3 * int(v)
+				left, right := int(in[max(i-1, 0)]), int(in[min(i+1, last)])
+				if 2*i+1 < len(dst) {
+					dst[2*i] = byte((c + left + 1) >> 2)
+					dst[2*i+1] = byte((c + right + 2) >> 2)
+				} else if 2*i < len(dst) {
+					dst[2*i] = byte((c + left + 1) >> 2)
+				}
+			}
+			return
+		}
 		for j := range dst {
 			x := x0 + j
 			c := x/2 - u.cx0
