@@ -15,11 +15,12 @@ import (
 )
 
 // MaxPixels is the largest image, in pixels (width times height), that
-// Decode and DecodeFile accept: 1<<26, a 8192 x 8192 photo. The header is
+// Decode and DecodeFile accept: 1<<26, an 8192 x 8192 photo. The header is
 // read first and a larger image is refused with ErrTooLarge before any pixel
-// memory is allocated. Decoding an image of MaxPixels takes about 4 bytes per
-// pixel for Go's decoder (16 per pixel while a progressive JPEG is decoded)
-// plus 3 for the RGB8 result. DecodeLimited takes another bound.
+// memory is allocated. Decoding takes 3 bytes per pixel for the RGB8 result
+// plus the decoder's own buffers: 1.5 to 3 bytes per pixel for a baseline
+// JPEG, up to 12 more for a progressive one (its coefficients), 1 to 8 for a
+// PNG. DecodeLimited takes another bound.
 const MaxPixels = 1 << 26
 
 var (
@@ -57,7 +58,7 @@ func (m *Image) valid() error {
 	if m.Width > maxSide || m.Height > maxSide {
 		return fmt.Errorf("image size %dx%d: a side over %d pixels", m.Width, m.Height, maxSide)
 	}
-	if len(m.Pix) < 3*m.Width*m.Height {
+	if int64(len(m.Pix)) < 3*int64(m.Width)*int64(m.Height) {
 		return fmt.Errorf("image %dx%d: %d bytes of pixels, want %d", m.Width, m.Height, len(m.Pix), 3*m.Width*m.Height)
 	}
 	return nil

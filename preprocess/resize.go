@@ -268,7 +268,6 @@ func (r *Resizer) horizontalPass(dst []byte, src *Image, y0, y1 int) {
 	}
 	packed := r.packed[:src.Width]
 	const half = 1 << (precisionBits - 1)
-	const halves = half | half<<32
 	y := y0
 	for ; y+1 < y1; y += 2 {
 		row0 := src.Pix[y*srcStride : (y+1)*srcStride]
@@ -285,16 +284,7 @@ func (r *Resizer) horizontalPass(dst []byte, src *Image, y0, y1 int) {
 		for j := range first {
 			xmin, n := int(first[j]), int(count[j])
 			k := coeffs[j*ks : j*ks+n]
-			s := packed[xmin : xmin+n]
-			s = s[:len(k)]
-			a0, a1, a2 := int64(halves), int64(halves), int64(halves)
-			for i, w := range k {
-				p := &s[i]
-				w64 := int64(w)
-				a0 += p[0] * w64
-				a1 += p[1] * w64
-				a2 += p[2] * w64
-			}
+			a0, a1, a2 := dotPacked(packed[xmin:xmin+n], k)
 			lo0, lo1, lo2 := int32(a0), int32(a1), int32(a2)
 			o := out0[3*j : 3*j+3 : 3*j+3]
 			o[0], o[1], o[2] = clip8(lo0), clip8(lo1), clip8(lo2)
@@ -322,6 +312,25 @@ func (r *Resizer) horizontalPass(dst []byte, src *Image, y0, y1 int) {
 			o[0], o[1], o[2] = clip8(ss0), clip8(ss1), clip8(ss2)
 		}
 	}
+}
+
+// dotPacked returns the sums, starting at one half in each lane, of the
+// packed pixels s weighted by k (len(s) >= len(k)). It is a function of its
+// own so that its three accumulators stay in registers.
+//
+//go:noinline
+func dotPacked(s [][3]int64, k []int32) (a0, a1, a2 int64) {
+	const half = 1 << (precisionBits - 1)
+	a0, a1, a2 = half|half<<32, half|half<<32, half|half<<32
+	s = s[:len(k)]
+	for i, w := range k {
+		p := &s[i]
+		w64 := int64(w)
+		a0 += p[0] * w64
+		a1 += p[1] * w64
+		a2 += p[2] * w64
+	}
+	return a0, a1, a2
 }
 
 // verticalPass writes the output rows r.vert was prepared for into dst
