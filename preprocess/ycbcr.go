@@ -42,6 +42,17 @@ func clampByte(v int32) byte {
 	return byte(v)
 }
 
+// clampTable is clampByte of i-384, for sums from -384 to 639 (a Y sample
+// plus a table entry stays within -179..433), indexed with & 1023 so that
+// the compiler needs no bounds check.
+var clampTable [1024]byte
+
+func init() {
+	for i := range clampTable {
+		clampTable[i] = clampByte(int32(i - 384))
+	}
+}
+
 // ycbcrRowToRGB converts one row (ys, cbs and crs of equal length, chroma
 // already upsampled) to interleaved RGB in dst.
 func ycbcrRowToRGB(dst, ys, cbs, crs []byte) {
@@ -49,12 +60,12 @@ func ycbcrRowToRGB(dst, ys, cbs, crs []byte) {
 	crs = crs[:len(ys)]
 	dst = dst[:3*len(ys)]
 	for i, yv := range ys {
-		y := int32(yv)
+		y := int32(yv) + 384
 		cb, cr := cbs[i], crs[i]
 		d := dst[3*i : 3*i+3 : 3*i+3]
-		d[0] = clampByte(y + crToR[cr])
-		d[1] = clampByte(y + (cbToG[cb]+crToG[cr])>>ycScaleBits)
-		d[2] = clampByte(y + cbToB[cb])
+		d[0] = clampTable[(y+crToR[cr])&1023]
+		d[1] = clampTable[(y+(cbToG[cb]+crToG[cr])>>ycScaleBits)&1023]
+		d[2] = clampTable[(y+cbToB[cb])&1023]
 	}
 }
 
@@ -113,16 +124,7 @@ func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) 
 		if x0%2 == 0 && x0/2 == u.cx0 {
 			// The row starts on a chroma sample (always, for a decoded
 			// JPEG): two outputs per chroma column.
-			last := len(cs) - 1
-			for i, c := range cs {
-				left, right := cs[max(i-1, 0)], cs[min(i+1, last)]
-				if 2*i+1 < len(dst) {
-					dst[2*i] = byte((3*c + left + 8) >> 4)
-					dst[2*i+1] = byte((3*c + right + 7) >> 4)
-				} else if 2*i < len(dst) {
-					dst[2*i] = byte((3*c + left + 8) >> 4)
-				}
-			}
+			fancyRow(dst, cs, 8, 7, 4)
 			return
 		}
 		for j := range dst {
@@ -138,17 +140,11 @@ func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) 
 		// h2v1_fancy_upsample: 3/4 nearest, 1/4 neighbour (+1 even, +2 odd).
 		in := plane(cy)
 		if x0%2 == 0 && x0/2 == u.cx0 {
-			last := len(in) - 1
+			cs := u.colsum[:len(in)]
 			for i, v := range in {
-				c := 3 * int(v)
-				left, right := int(in[max(i-1, 0)]), int(in[min(i+1, last)])
-				if 2*i+1 < len(dst) {
-					dst[2*i] = byte((c + left + 1) >> 2)
-					dst[2*i+1] = byte((c + right + 2) >> 2)
-				} else if 2*i < len(dst) {
-					dst[2*i] = byte((c + left + 1) >> 2)
-				}
+				cs[i] = int(v)
 			}
+			fancyRow(dst, cs, 1, 2, 2)
 			return
 		}
 		for j := range dst {
@@ -177,6 +173,37 @@ func (u *chromaUpsampler) row(dst []byte, y, x0 int, plane func(cy int) []byte) 
 		for j := range dst {
 			dst[j] = in[(x0+j)/u.hf-u.cx0]
 		}
+	}
+}
+
+// fancyRow writes the horizontal triangle filter of libjpeg's h2v1 and
+// h2v2 upsamplers: output 2i is (3*cs[i] + cs[i-1] + even) >> shift, output
+// 2i+1 is (3*cs[i] + cs[i+1] + odd) >> shift, the neighbours clamped to
+// the row; dst holds 2*len(cs) or 2*len(cs)-1 outputs.
+func fancyRow(dst []byte, cs []int, even, odd int, shift uint) {
+	n := len(cs)
+	if n == 0 {
+		return
+	}
+	if n == 1 {
+		dst[0] = byte((4*cs[0] + even) >> shift)
+		if len(dst) > 1 {
+			dst[1] = byte((4*cs[0] + odd) >> shift)
+		}
+		return
+	}
+	dst[0] = byte((4*cs[0] + even) >> shift)
+	dst[1] = byte((3*cs[0] + cs[1] + odd) >> shift)
+	for i := 1; i < n-1; i++ {
+		c := 3 * cs[i]
+		d := dst[2*i : 2*i+2 : 2*i+2]
+		d[0] = byte((c + cs[i-1] + even) >> shift)
+		d[1] = byte((c + cs[i+1] + odd) >> shift)
+	}
+	c := 3 * cs[n-1]
+	dst[2*n-2] = byte((c + cs[n-2] + even) >> shift)
+	if len(dst) > 2*n-1 {
+		dst[2*n-1] = byte((c + cs[n-1] + odd) >> shift)
 	}
 }
 

@@ -34,125 +34,125 @@ const (
 	fix3_072711026 = 25172 // FIX(3.072711026)
 )
 
-// descale is libjpeg's DESCALE: x / 2^n rounded half up (arithmetic shift).
-func descale(x int64, n uint) int64 { return (x + 1<<(n-1)) >> n }
+// DESCALE(x, n) of libjpeg, x / 2^n rounded half up with an arithmetic
+// shift, is written (x + round) >> n below.
 
-// rangeLimit is libjpeg's IDCT range limit: x+128 clamped to 0..255 for x
-// in -512..511, and the same wrap-around (x & 1023) outside, as its table
-// does for corrupt data.
-func rangeLimit(x int64) byte {
-	m := x & 1023
-	switch {
-	case m < 128:
-		return byte(m + 128)
-	case m < 512:
-		return 255
-	case m < 896:
-		return 0
+// rangeLimit is libjpeg's IDCT range limit, indexed by x & 1023: x+128
+// clamped to 0..255 for x in -512..511, and the same wrap-around outside, as
+// libjpeg's table does for corrupt data.
+var rangeLimit [1024]byte
+
+func init() {
+	for m := range rangeLimit {
+		switch {
+		case m < 128:
+			rangeLimit[m] = byte(m + 128)
+		case m < 512:
+			rangeLimit[m] = 255
+		case m < 896:
+			rangeLimit[m] = 0
+		default:
+			rangeLimit[m] = byte(m - 896)
+		}
 	}
-	return byte(m - 896)
 }
 
 // idctIslow transforms the dequantized coefficients of b and writes the
-// 8x8 samples to dst (rows stride bytes apart).
+// 8x8 samples to dst (rows stride bytes apart). The 1-D transform is
+// written out in both passes (a function call per column costs more than
+// the arithmetic).
 func idctIslow(b *block, dst []byte, stride int) {
 	var ws [blockSize]int64 // the workspace between the passes
 
 	// Pass 1: columns from b into ws, scaled up by 2^pass1Bits.
 	for col := range 8 {
-		c := func(row int) int64 { return int64(b[8*row+col]) }
-		if c(1) == 0 && c(2) == 0 && c(3) == 0 && c(4) == 0 && c(5) == 0 && c(6) == 0 && c(7) == 0 {
-			dc := c(0) << pass1Bits
+		c1, c2, c3, c4 := int64(b[8+col]), int64(b[16+col]), int64(b[24+col]), int64(b[32+col])
+		c5, c6, c7 := int64(b[40+col]), int64(b[48+col]), int64(b[56+col])
+		if c1 == 0 && c2 == 0 && c3 == 0 && c4 == 0 && c5 == 0 && c6 == 0 && c7 == 0 {
+			dc := int64(b[col]) << pass1Bits
 			for row := range 8 {
 				ws[8*row+col] = dc
 			}
 			continue
 		}
 		// Even part.
-		z2, z3 := c(2), c(6)
-		z1 := (z2 + z3) * fix0_541196100
-		tmp2 := z1 + z3*-fix1_847759065
-		tmp3 := z1 + z2*fix0_765366865
-		z2, z3 = c(0), c(4)
-		tmp0 := (z2 + z3) << constBits
-		tmp1 := (z2 - z3) << constBits
+		z1 := (c2 + c6) * fix0_541196100
+		tmp2 := z1 + c6*-fix1_847759065
+		tmp3 := z1 + c2*fix0_765366865
+		c0 := int64(b[col])
+		tmp0 := (c0 + c4) << constBits
+		tmp1 := (c0 - c4) << constBits
 		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
 		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
 
-		// Odd part.
-		tmp0, tmp1, tmp2, tmp3 = c(7), c(5), c(3), c(1)
-		o0, o1, o2, o3 := oddPart(tmp0, tmp1, tmp2, tmp3)
+		// Odd part: the inputs are the coefficients 7, 5, 3 and 1.
+		z1 = c7 + c1
+		z2 := c5 + c3
+		z3 := c7 + c3
+		z4 := c5 + c1
+		z5 := (z3 + z4) * fix1_175875602
+		z1 *= -fix0_899976223
+		z2 *= -fix2_562915447
+		z3 = z3*-fix1_961570560 + z5
+		z4 = z4*-fix0_390180644 + z5
+		o0 := c7*fix0_298631336 + z1 + z3
+		o1 := c5*fix2_053119869 + z2 + z4
+		o2 := c3*fix3_072711026 + z2 + z3
+		o3 := c1*fix1_501321110 + z1 + z4
 
-		const n = constBits - pass1Bits
-		ws[8*0+col] = descale(tmp10+o3, n)
-		ws[8*7+col] = descale(tmp10-o3, n)
-		ws[8*1+col] = descale(tmp11+o2, n)
-		ws[8*6+col] = descale(tmp11-o2, n)
-		ws[8*2+col] = descale(tmp12+o1, n)
-		ws[8*5+col] = descale(tmp12-o1, n)
-		ws[8*3+col] = descale(tmp13+o0, n)
-		ws[8*4+col] = descale(tmp13-o0, n)
+		const n, round = constBits - pass1Bits, 1 << (constBits - pass1Bits - 1)
+		ws[8*0+col] = (tmp10 + o3 + round) >> n
+		ws[8*7+col] = (tmp10 - o3 + round) >> n
+		ws[8*1+col] = (tmp11 + o2 + round) >> n
+		ws[8*6+col] = (tmp11 - o2 + round) >> n
+		ws[8*2+col] = (tmp12 + o1 + round) >> n
+		ws[8*5+col] = (tmp12 - o1 + round) >> n
+		ws[8*3+col] = (tmp13 + o0 + round) >> n
+		ws[8*4+col] = (tmp13 - o0 + round) >> n
 	}
 
 	// Pass 2: rows from ws into dst, scaled down by 8 and 2^pass1Bits.
 	for row := range 8 {
 		w := ws[8*row : 8*row+8 : 8*row+8]
 		out := dst[row*stride : row*stride+8 : row*stride+8]
-		const n = constBits + pass1Bits + 3
 		if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
-			v := rangeLimit(descale(w[0], pass1Bits+3))
+			const n = pass1Bits + 3
+			v := rangeLimit[((w[0]+1<<(n-1))>>n)&1023]
 			for i := range out {
 				out[i] = v
 			}
 			continue
 		}
-		z2, z3 := w[2], w[6]
-		z1 := (z2 + z3) * fix0_541196100
-		tmp2 := z1 + z3*-fix1_847759065
-		tmp3 := z1 + z2*fix0_765366865
+		z1 := (w[2] + w[6]) * fix0_541196100
+		tmp2 := z1 + w[6]*-fix1_847759065
+		tmp3 := z1 + w[2]*fix0_765366865
 		tmp0 := (w[0] + w[4]) << constBits
 		tmp1 := (w[0] - w[4]) << constBits
 		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
 		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
 
-		o0, o1, o2, o3 := oddPart(w[7], w[5], w[3], w[1])
+		z1 = w[7] + w[1]
+		z2 := w[5] + w[3]
+		z3 := w[7] + w[3]
+		z4 := w[5] + w[1]
+		z5 := (z3 + z4) * fix1_175875602
+		z1 *= -fix0_899976223
+		z2 *= -fix2_562915447
+		z3 = z3*-fix1_961570560 + z5
+		z4 = z4*-fix0_390180644 + z5
+		o0 := w[7]*fix0_298631336 + z1 + z3
+		o1 := w[5]*fix2_053119869 + z2 + z4
+		o2 := w[3]*fix3_072711026 + z2 + z3
+		o3 := w[1]*fix1_501321110 + z1 + z4
 
-		out[0] = rangeLimit(descale(tmp10+o3, n))
-		out[7] = rangeLimit(descale(tmp10-o3, n))
-		out[1] = rangeLimit(descale(tmp11+o2, n))
-		out[6] = rangeLimit(descale(tmp11-o2, n))
-		out[2] = rangeLimit(descale(tmp12+o1, n))
-		out[5] = rangeLimit(descale(tmp12-o1, n))
-		out[3] = rangeLimit(descale(tmp13+o0, n))
-		out[4] = rangeLimit(descale(tmp13-o0, n))
+		const n, round = constBits + pass1Bits + 3, 1 << (constBits + pass1Bits + 3 - 1)
+		out[0] = rangeLimit[((tmp10+o3+round)>>n)&1023]
+		out[7] = rangeLimit[((tmp10-o3+round)>>n)&1023]
+		out[1] = rangeLimit[((tmp11+o2+round)>>n)&1023]
+		out[6] = rangeLimit[((tmp11-o2+round)>>n)&1023]
+		out[2] = rangeLimit[((tmp12+o1+round)>>n)&1023]
+		out[5] = rangeLimit[((tmp12-o1+round)>>n)&1023]
+		out[3] = rangeLimit[((tmp13+o0+round)>>n)&1023]
+		out[4] = rangeLimit[((tmp13-o0+round)>>n)&1023]
 	}
-}
-
-// oddPart is the odd half of the 1-D transform: the inputs are the
-// coefficients 7, 5, 3 and 1; the outputs are added to and subtracted from
-// the even part's tmp13, tmp12, tmp11 and tmp10.
-func oddPart(tmp0, tmp1, tmp2, tmp3 int64) (int64, int64, int64, int64) {
-	z1 := tmp0 + tmp3
-	z2 := tmp1 + tmp2
-	z3 := tmp0 + tmp2
-	z4 := tmp1 + tmp3
-	z5 := (z3 + z4) * fix1_175875602
-
-	tmp0 *= fix0_298631336
-	tmp1 *= fix2_053119869
-	tmp2 *= fix3_072711026
-	tmp3 *= fix1_501321110
-	z1 *= -fix0_899976223
-	z2 *= -fix2_562915447
-	z3 *= -fix1_961570560
-	z4 *= -fix0_390180644
-
-	z3 += z5
-	z4 += z5
-
-	tmp0 += z1 + z3
-	tmp1 += z2 + z4
-	tmp2 += z2 + z3
-	tmp3 += z1 + z4
-	return tmp0, tmp1, tmp2, tmp3
 }
