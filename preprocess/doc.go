@@ -44,6 +44,8 @@
 // leaves samples a level off now and then, which the colour conversion can
 // make up to 3 levels (a mean of about 0.03 on the fixtures): use Decode for
 // exact results. Resizing and Process take RGB8 only (Pillow's "RGB" mode).
+// The reference is the Pillow-based ("slow") image processors; Hugging
+// Face's "Fast" ones resize with torchvision and give other numbers.
 //
 // # Limits
 //

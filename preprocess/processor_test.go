@@ -254,3 +254,36 @@ func TestProcessPadsWhenCropIsLarger(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessStaysInItsWindow gives Process a window of a larger slice
+// filled with a sentinel (gonum's guard bands): nothing outside the window
+// may change, whatever the layout, crop, padding or filter.
+func TestProcessStaysInItsWindow(t *testing.T) {
+	const guard = 37
+	sentinel := float32(-12345.5)
+	padded := CLIP(20)
+	padded.CropSize = Size{Height: 23, Width: 27}
+	nearest := SigLIP(16)
+	nearest.Resample = Nearest
+	for _, cfg := range []Config{CLIP(20), SigLIP(24), padded, nearest} {
+		p, err := NewProcessor(cfg)
+		require.NoError(t, err)
+		for _, layout := range []Layout{NCHW, NHWC} {
+			src := syntheticImage(31, 17)
+			g, err := p.Geometry(src.Width, src.Height)
+			require.NoError(t, err)
+			n := 3 * g.Width * g.Height
+			buf := make([]float32, n+2*guard)
+			for i := range buf {
+				buf[i] = sentinel
+			}
+			require.NoError(t, p.Process(buf[guard:guard+n], src, layout))
+			for i, v := range buf {
+				inside := i >= guard && i < guard+n
+				if inside == (v == sentinel) {
+					t.Fatalf("%+v %v: value %v at %d (window %d..%d)", cfg.Size, layout, v, i, guard, guard+n)
+				}
+			}
+		}
+	}
+}

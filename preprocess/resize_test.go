@@ -158,3 +158,51 @@ func TestResizeUnchangedSizeCopies(t *testing.T) {
 		assert.NotEqual(t, src.Pix[0], got.Pix[0], "a copy")
 	}
 }
+
+// TestResizeStaysInItsBuffer checks that Resize writes dst.Pix[:3*w*h] and
+// nothing beyond, when dst.Pix has room to spare, for every filter and for
+// shrinking, enlarging and one-axis resizes.
+func TestResizeStaysInItsBuffer(t *testing.T) {
+	const sentinel = 0xa5
+	src := syntheticImage(29, 13)
+	for f := Nearest; f <= Hamming; f++ {
+		r, err := NewResizer(f)
+		require.NoError(t, err)
+		for _, sz := range [][2]int{{7, 5}, {60, 30}, {29, 40}, {3, 13}, {1, 1}} {
+			buf := make([]byte, 3*60*40+64)
+			for i := range buf {
+				buf[i] = sentinel
+			}
+			n := 3 * sz[0] * sz[1]
+			dst := &Image{Pix: buf[:0]}
+			require.NoError(t, r.Resize(dst, src, sz[0], sz[1]))
+			require.Len(t, dst.Pix, n)
+			for i := n; i < len(buf); i++ {
+				if buf[i] != sentinel {
+					t.Fatalf("%v to %dx%d: byte %d (of %d written) changed", f, sz[0], sz[1], i, n)
+				}
+			}
+		}
+	}
+}
+
+// TestResizerAllocatesNothing checks that a Resizer reuses its
+// coefficients and scratch: after the first image of a size, no allocation.
+func TestResizerAllocatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts are unreliable under -race (CI's -short run)")
+	}
+	src := syntheticImage(301, 199)
+	for f := Nearest; f <= Hamming; f++ {
+		r, err := NewResizer(f)
+		require.NoError(t, err)
+		var dst Image
+		require.NoError(t, r.Resize(&dst, src, 224, 148))
+		allocs := testing.AllocsPerRun(3, func() {
+			if err := r.Resize(&dst, src, 224, 148); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, f.String())
+	}
+}
