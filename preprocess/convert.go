@@ -6,7 +6,7 @@ import (
 )
 
 // FromImage converts img to RGB8 as Pillow's convert("RGB") converts the
-// image Pillow would have opened from the same file:
+// image Pillow would have opened from the same file (an *Image is copied):
 //
 //   - *image.YCbCr (a JPEG): libjpeg's fancy (triangle) upsampling of
 //     subsampled chroma and its fixed-point YCbCr to RGB tables;
@@ -38,6 +38,8 @@ func fromImage(img image.Image, gray16 bool) *Image {
 		return out
 	}
 	switch src := img.(type) {
+	case *Image:
+		copy(out.Pix, src.Pix[:len(out.Pix)])
 	case *image.YCbCr:
 		ycbcrToRGB(out, src)
 	case *image.Gray:

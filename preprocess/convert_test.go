@@ -88,6 +88,7 @@ func TestFromImageConvertsEachType(t *testing.T) {
 		{"paletted colours, alpha ignored", paletted, []byte{4, 5, 6, 1, 2, 3}},
 		{"CMYK by Pillow's formula", cmyk, []byte{255, 255, 255, 0, 77, 155}},
 		{"sub-image of an RGBA", sub, nil},
+		{"an *Image copied", syntheticImage(3, 2), nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
