@@ -335,9 +335,9 @@ func dotPacked(s [][3]int64, k []int32) (a0, a1, a2 int64) {
 
 // verticalPass writes the output rows r.vert was prepared for into dst
 // (rows of rowBytes): each is the weighted sum of input rows, read from in
-// at (row-rowBase)*inStride + inOffset, rowBytes bytes each. Four input rows are summed per sweep over
-// the accumulators (int32 arithmetic wraps, so the order of the additions
-// cannot change the exact final sums).
+// at (row-rowBase)*inStride + inOffset, rowBytes bytes each. Four input
+// rows are summed per sweep over the accumulators (int32 arithmetic wraps,
+// so the order of the additions cannot change the exact final sums).
 func (r *Resizer) verticalPass(dst, in []byte, inStride, inOffset, rowBase, rowBytes int) {
 	c := &r.vert
 	ks := c.ksize
