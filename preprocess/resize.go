@@ -65,7 +65,10 @@ func (c *axisCoeffs) prepare(inSize, outSize, lo, hi int, f Resample) {
 	}
 	ss := 1 / filterscale
 	for xx := lo; xx < hi; xx++ {
-		center := float64(float64(xx)+0.5) * scale
+		// Explicit conversions round each product, so that no multiply-add
+		// is fused (see filter.go): center - support and x - center must
+		// see the rounded center.
+		center := float64(float64(float64(xx)+0.5) * scale)
 		xmin := int(center - support + 0.5) // C's (int): truncation toward zero
 		if xmin < 0 {
 			xmin = 0
@@ -78,7 +81,7 @@ func (c *axisCoeffs) prepare(inSize, outSize, lo, hi int, f Resample) {
 		w := c.weights[:c.ksize]
 		ww := 0.0
 		for x := range xmax {
-			v := filter.kernel(float64(float64(x+xmin)-center+0.5) * ss)
+			v := filter.kernel(float64(float64(float64(x+xmin)-center+0.5) * ss))
 			w[x] = v
 			ww += v
 		}
