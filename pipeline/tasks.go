@@ -317,11 +317,10 @@ func (p *Pipeline) EmbedImages(images []image.Image) (map[string]Tensor, error) 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	plan, err := p.compile(planKey{kind: visionPlan, batch: len(images)})
+	s, err := p.batchSession(planKey{kind: visionPlan, batch: len(images)})
 	if err != nil {
 		return nil, err
 	}
-	s := plan.NewSession(runtime.WithPool(p.m.opts.pool))
 	for i, img := range images {
 		if err := p.setImage(s, i, img); err != nil {
 			return nil, fmt.Errorf("pipeline: image %d: %w", i, err)
@@ -352,11 +351,10 @@ func (p *Pipeline) EmbedTexts(texts []string) (map[string]Tensor, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	plan, err := p.compile(planKey{kind: textPlan, batch: len(texts), length: n})
+	s, err := p.batchSession(planKey{kind: textPlan, batch: len(texts), length: n})
 	if err != nil {
 		return nil, err
 	}
-	s := plan.NewSession(runtime.WithPool(p.m.opts.pool))
 	for i, ids := range all {
 		if err := p.setIDs(s, i, ids); err != nil {
 			return nil, err
@@ -364,6 +362,20 @@ func (p *Pipeline) EmbedTexts(texts []string) (map[string]Tensor, error) {
 	}
 	s.Run()
 	return outputs(s), nil
+}
+
+// batchSession returns a session of the plan k: the kept one for a batch
+// of one, a new one for a larger batch (kept sessions are bounded by the
+// text lengths, not by the batches callers ask for).
+func (p *Pipeline) batchSession(k planKey) (*runtime.Session, error) {
+	if k.batch == 1 {
+		return p.session(k)
+	}
+	plan, err := p.compile(k)
+	if err != nil {
+		return nil, err
+	}
+	return plan.NewSession(runtime.WithPool(p.m.opts.pool)), nil
 }
 
 // outputs copies every output of s.
