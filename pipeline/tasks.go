@@ -59,6 +59,12 @@ func (p *Pipeline) Caption(img image.Image) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return p.CaptionText(tokens)
+}
+
+// CaptionText turns caption tokens (of CaptionTokens) into text with the
+// head's tokenizer, special tokens dropped.
+func (p *Pipeline) CaptionText(tokens []int32) (string, error) {
 	if p.m.captionTok == nil {
 		return "", fmt.Errorf("pipeline: %s: %w to write the caption's tokens with (metadata \"tokenizer\")", p.m.path, ErrNoTokenizer)
 	}
@@ -203,16 +209,31 @@ func (p *Pipeline) runJoint(class string, img image.Image, text string) (*runtim
 // with an encoder alone, CLIP's way (the cosine of the projected
 // embeddings, scaled by logit_scale for the probabilities).
 func (p *Pipeline) Match(images []image.Image, texts []string) (Similarity, error) {
+	if err := checkMatch(images, texts); err != nil {
+		return Similarity{}, err
+	}
 	if p.m.head != nil {
 		if _, _, err := p.task(heads.ClassMatching); err == nil {
 			return p.matchWithHead(images, texts)
 		}
 	}
-	ie, err := p.EmbedImages(images)
+	return p.MatchEmbeddings(images, texts)
+}
+
+// MatchEmbeddings compares every image with every text CLIP's way, whether
+// or not the model has a matching head: the cosine of the encoder's
+// projected embeddings, and the softmax over the texts of the cosines times
+// logit_scale. The embeddings are computed one image and one text at a
+// time.
+func (p *Pipeline) MatchEmbeddings(images []image.Image, texts []string) (Similarity, error) {
+	if err := checkMatch(images, texts); err != nil {
+		return Similarity{}, err
+	}
+	ie, err := p.embedEach(len(images), func(i int) (map[string]Tensor, error) { return p.EmbedImages(images[i : i+1]) })
 	if err != nil {
 		return Similarity{}, err
 	}
-	te, err := p.EmbedTexts(texts)
+	te, err := p.embedEach(len(texts), func(i int) (map[string]Tensor, error) { return p.EmbedTexts(texts[i : i+1]) })
 	if err != nil {
 		return Similarity{}, err
 	}
@@ -232,6 +253,34 @@ func (p *Pipeline) Match(images []image.Image, texts []string) (Similarity, erro
 		sim.Prob[i] = softmax(sim.Cosine[i], p.m.enc.logitScale())
 	}
 	return sim, nil
+}
+
+func checkMatch(images []image.Image, texts []string) error {
+	if len(images) == 0 || len(texts) == 0 {
+		return fmt.Errorf("pipeline: nothing to match: %d images, %d texts", len(images), len(texts))
+	}
+	return nil
+}
+
+// embedEach calls embed for items 0..n-1 and stacks their projected
+// embeddings (image_embeds or text_embeds) into [n, E].
+func (p *Pipeline) embedEach(n int, embed func(i int) (map[string]Tensor, error)) (map[string]Tensor, error) {
+	out := map[string]Tensor{}
+	for i := range n {
+		e, err := embed(i)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range []string{encoders.OutputImageEmbed, encoders.OutputTextEmbed} {
+			if t, ok := e[name]; ok {
+				all := out[name]
+				all.Shape = []int{n, t.Shape[1]}
+				all.Values = append(all.Values, t.Values...)
+				out[name] = all
+			}
+		}
+	}
+	return out, nil
 }
 
 // matchWithHead runs the matching head on every pair, the towers once per
