@@ -18,7 +18,10 @@
 // runs at its own length) and kept. Captioning runs the vision tower, then
 // the head's generator over its output.
 //
+// LoadFS reads the same from an fs.FS, so that a program can embed its
+// model with package embed.
+//
 // A Pipeline serialises its calls: it holds the sessions that its plans run
-// in. Load one Pipeline per goroutine to run calls in parallel; the packed
-// weights are not shared between them.
+// in. Clone gives another pipeline over the same packed weights, to run
+// calls in parallel.
 package pipeline

@@ -3,8 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strings"
 
 	"github.com/vlmrt/vlmrt/encoders"
@@ -12,7 +11,6 @@ import (
 	"github.com/vlmrt/vlmrt/parallel"
 	"github.com/vlmrt/vlmrt/preprocess"
 	"github.com/vlmrt/vlmrt/tokenizer"
-	"github.com/vlmrt/vlmrt/weights"
 )
 
 // HeadFile is the name under which a model directory holds its head
@@ -96,53 +94,66 @@ type model struct {
 // packed for the active kernel level. Errors name the file and the
 // problem.
 func Load(path string, opts ...Option) (*Pipeline, error) {
+	return load(osFiles{}, path, opts)
+}
+
+// LoadFS is Load over the files of fsys (an embed.FS, say): name and the
+// paths the model's metadata gives are slash-separated paths in fsys.
+// WithEncoder and WithTokenizer name files of fsys too.
+func LoadFS(fsys fs.FS, name string, opts ...Option) (*Pipeline, error) {
+	return load(fsFiles{fsys}, name, opts)
+}
+
+func load(src files, path string, opts []Option) (*Pipeline, error) {
 	m := &model{path: path}
 	for _, o := range opts {
 		o(&m.opts)
 	}
-	st, err := os.Stat(path)
+	isDir, err := src.isDir(path)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	var headTokenizer string // the head's metadata "tokenizer"
 	switch {
-	case st.IsDir():
-		if err := m.loadEncoder(path); err != nil {
+	case isDir:
+		if err := m.loadEncoder(src, path); err != nil {
 			return nil, err
 		}
-		if hp := filepath.Join(path, HeadFile); exists(hp) {
-			if m.head, err = heads.Load(hp); err != nil {
+		if hp := src.join(path, HeadFile); src.exists(hp) {
+			if m.head, err = loadHead(src, hp); err != nil {
 				return nil, err
 			}
-			headTokenizer = resolveText(m.head.Tokenizer(), hp)
+			headTokenizer = resolveText(src, m.head.Tokenizer(), hp)
 		}
 	default:
-		class, err := classOf(path)
+		f, err := src.open(path)
 		if err != nil {
 			return nil, err
 		}
+		class := f.Metadata()["class_name"]
+		f.Close()
 		if class == encoders.ClassDLCLIP {
-			if err := m.loadEncoder(path); err != nil {
+			if err := m.loadEncoder(src, path); err != nil {
 				return nil, err
 			}
 			break
 		}
-		if m.head, err = heads.Load(path); err != nil {
+		if m.head, err = loadHead(src, path); err != nil {
 			return nil, err
 		}
-		headTokenizer = resolveText(m.head.Tokenizer(), path)
+		headTokenizer = resolveText(src, m.head.Tokenizer(), path)
 		encPath := m.opts.encoder
 		if encPath == "" && m.head.Encoder() != "" {
-			encPath = filepath.Join(filepath.Dir(path), m.head.Encoder())
+			encPath = src.join(src.dir(path), m.head.Encoder())
 		}
 		if encPath == "" {
 			return nil, fmt.Errorf("pipeline: %s: %w (metadata \"encoder\" is not set)", path, ErrNoEncoder)
 		}
-		if err := m.loadEncoder(encPath); err != nil {
+		if err := m.loadEncoder(src, encPath); err != nil {
 			return nil, err
 		}
 	}
-	if err := m.loadTokenizers(headTokenizer); err != nil {
+	if err := m.loadTokenizers(src, headTokenizer); err != nil {
 		return nil, err
 	}
 	p, err := newPipeline(m)
@@ -155,41 +166,33 @@ func Load(path string, opts ...Option) (*Pipeline, error) {
 	return p, nil
 }
 
+// loadHead reads the head file at path.
+func loadHead(src files, path string) (*heads.Model, error) {
+	f, err := src.open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return heads.New(f)
+}
+
+// maxConfigSize bounds the JSON files a model directory holds beside its
+// weights (config.json, preprocessor_config.json).
+const maxConfigSize = 1 << 20
+
 // loadEncoder reads the encoder at path, its preprocessing and its
 // tokenizer; a directory is a Hugging Face model, a file dl_techniques'
 // CLIP.
-func (m *model) loadEncoder(path string) error {
+func (m *model) loadEncoder(src files, path string) error {
 	m.encPath = path
-	st, err := os.Stat(path)
+	isDir, err := src.isDir(path)
 	if err != nil {
 		return fmt.Errorf("pipeline: encoder: %w", err)
 	}
-	if st.IsDir() {
-		e, err := encoders.Load(path)
-		if err != nil {
-			return err
-		}
-		m.enc = hfEncoder{e}
-		if m.textTok, err = loadTokenizer(e.Tokenizer(), path); err != nil {
-			return err
-		}
-		c := e.Config()
-		if !e.HasVision() {
-			return nil
-		}
-		if p := e.PreprocessorConfig(); p != "" {
-			m.prep, err = preprocess.LoadConfig(p)
-			if err != nil {
-				return err
-			}
-		} else if c.Family == encoders.SigLIP {
-			m.prep = preprocess.SigLIP(c.Vision.ImageSize)
-		} else {
-			m.prep = preprocess.CLIP(c.Vision.ImageSize)
-		}
-		return checkPreprocess(m.prep, path, c.Vision.ImageSize)
+	if isDir {
+		return m.loadHFEncoder(src, path)
 	}
-	f, err := weights.Open(path)
+	f, err := src.open(path)
 	if err != nil {
 		return err
 	}
@@ -202,7 +205,7 @@ func (m *model) loadEncoder(path string) error {
 		return err
 	}
 	m.enc = dlEncoder{e}
-	if m.textTok, err = loadTokenizer(resolveText(f.Metadata()[MetaTokenizer], path), path); err != nil {
+	if m.textTok, err = loadTokenizer(src, resolveText(src, f.Metadata()[MetaTokenizer], path), path); err != nil {
 		return err
 	}
 	size := e.Config().ImageSize
@@ -213,6 +216,54 @@ func (m *model) loadEncoder(path string) error {
 		}
 	}
 	return checkPreprocess(m.prep, path, size)
+}
+
+// loadHFEncoder reads a Hugging Face model directory: config.json,
+// model.safetensors, and preprocessor_config.json and tokenizer.json when
+// present.
+func (m *model) loadHFEncoder(src files, dir string) error {
+	cfgPath := src.join(dir, encoders.ConfigFile)
+	data, err := src.read(cfgPath, maxConfigSize)
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	cfg, err := encoders.ParseHFConfig(data)
+	if err != nil {
+		return fmt.Errorf("pipeline: %s: %w", cfgPath, err)
+	}
+	f, err := src.open(src.join(dir, encoders.WeightsFile))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	e, err := encoders.New(cfg, f)
+	if err != nil {
+		return err
+	}
+	m.enc = hfEncoder{e}
+	if p := src.join(dir, encoders.TokenizerFile); src.exists(p) {
+		if m.textTok, err = loadTokenizer(src, p, p); err != nil {
+			return err
+		}
+	}
+	if !e.HasVision() {
+		return nil
+	}
+	switch p := src.join(dir, encoders.PreprocessorFile); {
+	case src.exists(p):
+		data, err := src.read(p, maxConfigSize)
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		if m.prep, err = preprocess.ParseConfig(data); err != nil {
+			return fmt.Errorf("pipeline: %s: %w", p, err)
+		}
+	case cfg.Family == encoders.SigLIP:
+		m.prep = preprocess.SigLIP(cfg.Vision.ImageSize)
+	default:
+		m.prep = preprocess.CLIP(cfg.Vision.ImageSize)
+	}
+	return checkPreprocess(m.prep, dir, cfg.Vision.ImageSize)
 }
 
 // dlDefaultPreprocess is the preprocessing of a dl_techniques CLIP file
@@ -239,19 +290,18 @@ func checkPreprocess(c preprocess.Config, path string, size int) error {
 }
 
 // loadTokenizers settles the tokenizer that reads text (the encoder's,
-// else the head's) and the one that writes captions (the head's, else the
-// encoder's when its vocabulary is the decoder's); WithTokenizer overrides
-// both.
-func (m *model) loadTokenizers(headTokenizer string) error {
+// else the head's) and the one that writes captions (the head's); 
+// WithTokenizer overrides both.
+func (m *model) loadTokenizers(src files, headTokenizer string) error {
 	var headTok *tokenizer.Tokenizer
 	if m.head != nil {
 		var err error
-		if headTok, err = loadTokenizer(headTokenizer, m.path); err != nil {
+		if headTok, err = loadTokenizer(src, headTokenizer, m.path); err != nil {
 			return err
 		}
 	}
 	if m.opts.tokenizer != "" {
-		t, err := tokenizer.Load(m.opts.tokenizer)
+		t, err := loadTokenizer(src, m.opts.tokenizer, m.opts.tokenizer)
 		if err != nil {
 			return err
 		}
@@ -272,36 +322,30 @@ func (m *model) loadTokenizers(headTokenizer string) error {
 
 // resolveText returns a metadata value naming a tokenizer: JSON text as it
 // is, a path joined to the directory of the file that holds it.
-func resolveText(value, file string) string {
-	if value == "" || strings.HasPrefix(strings.TrimSpace(value), "{") {
+func resolveText(src files, value, file string) string {
+	if value == "" || isJSON(value) {
 		return value
 	}
-	return filepath.Join(filepath.Dir(file), value)
+	return src.join(src.dir(file), value)
 }
+
+func isJSON(value string) bool { return strings.HasPrefix(strings.TrimSpace(value), "{") }
+
+// maxTokenizerSize bounds a tokenizer.json file.
+const maxTokenizerSize = 64 << 20
 
 // loadTokenizer reads a tokenizer given as JSON text or a path ("" gives
 // nil); source names where the text came from.
-func loadTokenizer(value, source string) (*tokenizer.Tokenizer, error) {
+func loadTokenizer(src files, value, source string) (*tokenizer.Tokenizer, error) {
 	switch {
 	case value == "":
 		return nil, nil
-	case strings.HasPrefix(strings.TrimSpace(value), "{"):
+	case isJSON(value):
 		return tokenizer.ParseNamed(source+": metadata tokenizer", []byte(value))
 	}
-	return tokenizer.Load(value)
-}
-
-// classOf returns the class_name metadata of the safetensors file at path.
-func classOf(path string) (string, error) {
-	f, err := weights.Open(path)
+	data, err := src.read(value, maxTokenizerSize)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("pipeline: tokenizer: %w", err)
 	}
-	defer f.Close()
-	return f.Metadata()["class_name"], nil
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+	return tokenizer.ParseNamed(value, data)
 }

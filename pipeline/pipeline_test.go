@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"image"
+	"io/fs"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -337,4 +339,30 @@ func TestLoadErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), c.text)
 		})
 	}
+}
+
+// TestLoadFS checks that a model read from an fs.FS (as a program embeds
+// one) answers as the same model read from files: a head naming its
+// encoder directory, and the encoder directory alone.
+func TestLoadFS(t *testing.T) {
+	fsys := os.DirFS(fixtures)
+	photo := decodePhoto(t)
+	fromFiles, err := Load(fixtures + "vqa.safetensors")
+	require.NoError(t, err)
+	fromFS, err := LoadFS(fsys, "vqa.safetensors")
+	require.NoError(t, err)
+	want, err := fromFiles.Ask(photo, "What color is the disc?")
+	require.NoError(t, err)
+	got, err := fromFS.Ask(photo, "What color is the disc?")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	enc, err := LoadFS(fsys, "clip48")
+	require.NoError(t, err)
+	px, err := enc.Preprocess(photo)
+	require.NoError(t, err)
+	assert.Equal(t, readFloats(t, expected(t), "pixel_values"), px.Values, "preprocessor_config.json read from the FS")
+
+	_, err = LoadFS(fsys, "missing.safetensors")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
