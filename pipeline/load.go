@@ -290,7 +290,7 @@ func checkPreprocess(c preprocess.Config, path string, size int) error {
 }
 
 // loadTokenizers settles the tokenizer that reads text (the encoder's,
-// else the head's) and the one that writes captions (the head's); 
+// else the head's) and the one that writes captions (the head's);
 // WithTokenizer overrides both.
 func (m *model) loadTokenizers(src files, headTokenizer string) error {
 	var headTok *tokenizer.Tokenizer
