@@ -15,14 +15,18 @@ import (
 // PackedWeights is a weight matrix W (K x N) and its bias, packed once into
 // the panel layout that a level's micro-kernels read (matmul_kernel.go):
 // ceil(N/nr) panels, each K rows of nr consecutive columns, the last one
-// zero-padded, and the bias padded to the same width. A PackedWeights keeps
-// the level it was packed at and is safe for concurrent MatMul calls.
+// zero-padded, and the bias padded to the same width. Int8 weights
+// (QuantizeKN, PackInt8KN: Quantized reports them) keep their panels in q
+// instead, and the same methods run the int8 product (qmatmul.go). A
+// PackedWeights keeps the level it was packed at and is safe for concurrent
+// MatMul calls.
 type PackedWeights struct {
 	k, n   int
-	level  Level      // level whose micro-kernels read the panels
-	kern   gemmKernel // that level's micro-kernel family
-	panels []float32  // ceil(n/nr) * k * nr values
-	bias   []float32  // ceil(n/nr) * nr values, zero when there is no bias
+	level  Level        // level whose micro-kernels read the panels
+	kern   gemmKernel   // that level's micro-kernel family
+	panels []float32    // ceil(n/nr) * k * nr values; nil for int8 weights
+	bias   []float32    // ceil(n/nr) * nr values, zero when there is no bias
+	q      *int8Weights // int8 weights, or nil
 }
 
 // gemmActive is the active level's micro-kernel family; PackKN and PackNK
@@ -40,12 +44,25 @@ func (p *PackedWeights) N() int { return p.n }
 // Level returns the kernel level the weights were packed for.
 func (p *PackedWeights) Level() Level { return p.level }
 
-// Bytes returns the memory the packed panels and bias hold.
-func (p *PackedWeights) Bytes() int { return 4 * (len(p.panels) + len(p.bias)) }
+// Bytes returns the memory the packed panels and bias hold: for int8
+// weights, one byte a weight plus the scales (and, for some levels, one
+// int32 correction a column).
+func (p *PackedWeights) Bytes() int {
+	n := 4 * (len(p.panels) + len(p.bias))
+	if p.q != nil {
+		n += p.q.bytes()
+	}
+	return n
+}
 
 // MatMul computes C = act(A W + bias) for A with m rows of K values and C
 // with m rows of N values (both row-major, rows packed without gaps), on the
 // calling goroutine. It panics if m < 0 or a slice is too short.
+//
+// For int8 weights (Quantized) every row of A is first quantized to int8
+// with its own scale into scratch that the call keeps out of sight (see
+// qmatmul.go); C is then the int32 product of the two, scaled back, plus
+// the bias, through the activation.
 func (p *PackedWeights) MatMul(c, a []float32, m int, act Activation) {
 	p.MatMulParallel(nil, c, a, m, act)
 }
@@ -65,7 +82,7 @@ func (p *PackedWeights) MatMulParallel(pool *parallel.Pool, c, a []float32, m in
 // written (C), so C may be a column range of a wider matrix. It panics if
 // m < 0, a stride is too small or a slice too short.
 func (p *PackedWeights) MatMulStrided(pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
-	if !p.splits(pool, m) {
+	if p.q == nil && !p.splits(pool, m) {
 		p.MatMulWith(nil, pool, c, ldc, a, lda, m, act) // serial: no task state
 		return
 	}
@@ -91,21 +108,40 @@ func (p *PackedWeights) check(c []float32, ldc int, a []float32, lda int, m int,
 	}
 }
 
-// MatMulTask is the state of one product split over a pool. MatMulParallel
-// takes one from a sync.Pool, which the garbage collector empties; a caller
-// that keeps its own (one per goroutine, e.g. per session) with MatMulWith
-// never allocates, whatever the collector does.
-type MatMulTask struct{ t matmulTask }
+// MatMulTask is the state of one product split over a pool, and the
+// scratch of an int8 product's quantized A (grown to the largest product it
+// ran, then kept). MatMulParallel takes one from a sync.Pool, which the
+// garbage collector empties; a caller that keeps its own (one per
+// goroutine, e.g. per session) with MatMulWith never allocates, whatever the
+// collector does, once its scratch has grown.
+type MatMulTask struct {
+	t  matmulTask
+	q  qmatmulTask
+	qa []int8    // int8 products: quantized rows of A
+	qs []float32 // and their scales
+}
 
 // Do runs unit u of the product; the pool calls it.
-func (t *MatMulTask) Do(u int) { t.t.Do(u) }
+func (t *MatMulTask) Do(u int) {
+	if t.q.p != nil {
+		t.q.Do(u)
+		return
+	}
+	t.t.Do(u)
+}
 
 // MatMulWith is MatMulStrided with the caller's task state; task must not be
-// used by two products at once. A product that runs on the caller alone
-// (one thread, or too little work to split) does not touch task.
+// used by two products at once. A float product that runs on the caller
+// alone (one thread, or too little work to split) does not touch task; an
+// int8 product always uses its scratch, and takes a task from a sync.Pool
+// when task is nil.
 func (p *PackedWeights) MatMulWith(task *MatMulTask, pool *parallel.Pool, c []float32, ldc int, a []float32, lda int, m int, act Activation) {
 	p.check(c, ldc, a, lda, m, act)
 	if m == 0 || p.n == 0 {
+		return
+	}
+	if p.q != nil {
+		p.qmatmul(task, pool, c, ldc, a, lda, m, act)
 		return
 	}
 	if !p.splits(pool, m) {

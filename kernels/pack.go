@@ -165,16 +165,22 @@ func (p *PackedWeights) bind(buf []float32, k, n int) {
 }
 
 // Unpack writes W back out of p, row-major K x N, into w (K*N values), and
-// the bias into bias (N values; nil skips it).
+// the bias into bias (N values; nil skips it). Int8 weights are written
+// dequantized, q * scale as float32.
 func (p *PackedWeights) Unpack(w, bias []float32) { p.UnpackCols(w, bias, 0, p.n) }
 
 // UnpackCols writes the columns [c0, c0+width) of W, row-major K x width,
 // into w (K*width values), and their biases into bias (width values; nil
-// skips it).
+// skips it). Int8 weights are written dequantized, q * scale as float32.
 func (p *PackedWeights) UnpackCols(w, bias []float32, c0, width int) {
 	if c0 < 0 || width < 0 || c0+width > p.n || len(w) != p.k*width || bias != nil && len(bias) != width {
 		panic(fmt.Sprintf("kernels: UnpackCols [%d, %d+%d) of %d x %d into %d weights and %d bias values",
 			c0, c0, width, p.k, p.n, len(w), len(bias)))
+	}
+	if p.q != nil {
+		p.q.unpackCols(w, p.k, c0, width)
+		copy(bias, p.bias[c0:c0+width])
+		return
 	}
 	nr := p.kern.nr
 	for row := 0; row < p.k; row++ {

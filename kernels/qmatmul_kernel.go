@@ -1,0 +1,171 @@
+package kernels
+
+import "unsafe"
+
+// This file is the contract between the int8 matrix product's algorithm
+// (qmatmul.go: quantizing A, blocking, threading, the activation) and the
+// int8 micro-kernels, as matmul_kernel.go is for the float product.
+//
+// Packed weights. W = q * scale[col] (q int8, one float32 scale per
+// column) is cut into ceil(N/nr) panels of nr columns, and K is padded with
+// zero rows to kp, a multiple of the family's kalign (itself a multiple of
+// 4). Panel p holds kp/4 groups of 4 consecutive k; group g holds, for each
+// of the nr columns j, the 4 bytes q[4g+t][p*nr+j], t = 0..3:
+//
+//	panel[g*4*nr + 4*j + t] = q[4g+t][p*nr+j]    (0 past K or N)
+//
+// which is what VPDPBUSD and SDOT read: one 32-bit lane per column, the
+// four products of a group summed into it. Scales and bias are padded to
+// nr per panel, zero in the padding. Families whose A is unsigned (u8 with
+// a zero point of 128, for VPDPBUSD's u8 x s8) also keep, per column,
+// corr[j] = -128 * sum over k of q[k][j], the start of each accumulator,
+// which removes the zero point: sum (a+128) q - 128 sum q = sum a q.
+//
+// Quantized A. Row i of A is a_s8[i][k] = round(a[i][k] / sa[i]) in
+// [-127, 127] (qmatmul.go says how), kp bytes a row, zero past K. A
+// zero-point family reads it as u8: a_u8 = a_s8 + 128 = a_s8 XOR 0x80.
+//
+// The call. callQgemm(kern, args) computes, for every panel q in
+// [0, args.panels), every row i in [0, args.m) and every column j of the
+// panel that exists (all nr but in the last panel, which has args.cols):
+//
+//	acc     = corr[j] (zero-point families) or 0
+//	          + sum over k in [0, kp) of A[i][k] * P_q[k][j]     (int32)
+//	C[i][j] = float32(float32(acc) * (rowScale[i] * colScale[j])) + bias[j]
+//
+// with exact integer arithmetic: |acc| <= K * 127 * 128 < 2^31 for K up to
+// MaxInt8K, so the order of the sum does not matter and every family gives
+// the same acc, bit for bit, as the Go twin (the zero-point families wrap
+// modulo 2^32 in between, which the correction undoes exactly). The three
+// float operations are rounded one by one (no fused multiply-add), so C is
+// bit-identical at every level too. A[i][k] is the byte at args.a + i*lda +
+// k, P_q[k][j] the byte at args.b + q*ldb + the offset above, C[i][c] the
+// float32 at args.c + i*ldc + 4c; bias, colScale and corr hold nr values a
+// panel from their pointers, rowScale one float32 a row.
+//
+// Rows are taken in blocks of args.mr (1 <= mr <= mrMax) as in the float
+// product. The kernel must not read A outside rows [0, m) and bytes
+// [0, kp), nor touch C outside rows [0, m) and the existing columns (the
+// last panel's columns past args.cols are neither loaded nor stored; maskLo,
+// maskHi and mask hold their masks). It may read whole padded panels,
+// scales, bias and corr, and prefetch past them. m, panels >= 1; groups
+// (kp/4) may be 0.
+
+// qgemmArgs is what an int8 micro-kernel reads. The assembly knows its
+// field offsets; TestQgemmArgsLayout checks them.
+type qgemmArgs struct {
+	a          unsafe.Pointer // quantized A at row 0
+	lda        uintptr        // bytes between rows of quantized A (kp)
+	b          unsafe.Pointer // first panel
+	ldb        uintptr        // bytes between panels (kp*nr)
+	c          unsafe.Pointer // C at row 0, first column of the first panel
+	ldc        uintptr        // bytes between rows of C
+	bias       unsafe.Pointer // float32 bias of the first panel (nr a panel)
+	colScale   unsafe.Pointer // float32 column scales of the first panel
+	corr       unsafe.Pointer // int32 accumulator starts (zero-point families)
+	rowScale   unsafe.Pointer // float32 scale of each row of A
+	m          int            // rows of A and C
+	mr         int            // rows per block, 1..mrMax
+	groups     int            // kp/4: groups of 4 k
+	panels     int            // number of panels
+	maskLo     uint64         // AVX-512: columns 0..15 of the last panel that exist
+	maskHi     uint64         // AVX-512: columns 16..31
+	rowsLeft   int            // kernel scratch
+	panelsLeft int            // kernel scratch
+	rowAt      uintptr        // kernel scratch: rowScale at the current row block
+	mask       [16]int32      // AVX2: -1 where a column of the last panel exists
+	cols       int            // columns that exist in the last panel, 1..nr
+	partial    int            // 1 when cols < nr, else 0
+}
+
+// setCols fills the column masks for a last panel of cols columns.
+func (g *qgemmArgs) setCols(cols, nr int) {
+	g.cols = cols
+	if cols < nr {
+		g.partial = 1
+	}
+	g.maskLo = 1<<min(cols, 16) - 1
+	g.maskHi = 1<<max(cols-16, 0) - 1
+	for j := range g.mask {
+		if j < cols {
+			g.mask[j] = -1
+		}
+	}
+}
+
+// qgemmKernel is one int8 micro-kernel family: the routine callQgemm runs
+// (id), its panel width nr and largest row block mrMax, the multiple kalign
+// that K is padded to, and whether it reads A as u8 with a zero point of
+// 128 (VPDPBUSD) or as s8.
+type qgemmKernel struct {
+	id        qgemmID
+	level     Level
+	nr, mrMax int
+	kalign    int
+	zeroPoint bool
+	name      string // XNNPACK-style: operation, tile, ISA
+}
+
+// qgemmID names an int8 micro-kernel routine for callQgemm.
+type qgemmID uint8
+
+const (
+	qgemmGo          qgemmID = iota // qgemmGeneric, the Go twin
+	qgemmVNNI512                    // qgemm12x32c4VNNI512: VPDPBUSD zmm
+	qgemmAVXVNNI                    // qgemm6x16c4AVXVNNI: VPDPBUSD ymm, VEX (AVX-VNNI)
+	qgemmVNNI256                    // qgemm6x16c4VNNI256: the same kernel, EVEX (AVX512-VNNI + VL)
+	qgemmAVX2                       // qgemm4x16c4AVX2: VPSIGNB, VPMADDUBSW, VPMADDWD
+	qgemmSDOT                       // qgemm4x16c4SDOT: NEON SDOT by element
+	numQgemm
+)
+
+// genericQgemm is the Go twin's family: s8 A, 16-column panels.
+var genericQgemm = qgemmKernel{id: qgemmGo, level: Generic, nr: 16, mrMax: 4, kalign: 4, name: "qgemm-16c4-go"}
+
+// qgemmGeneric is the Go twin of the int8 micro-kernels: the contract
+// above for an s8 A (or, when zeroPoint, a u8 A and corr), one row and one
+// panel at a time, the 16 sums of a row in an array the compiler keeps in
+// registers or on the stack.
+func qgemmGeneric(g *qgemmArgs, nr int, zeroPoint bool) {
+	kp := 4 * g.groups
+	for q := 0; q < g.panels; q++ {
+		cols := nr
+		if q == g.panels-1 {
+			cols = g.cols
+		}
+		off := uintptr(q * nr * 4)
+		panel := unsafe.Slice((*int8)(unsafe.Add(g.b, uintptr(q)*g.ldb)), kp*nr)
+		colScale := unsafe.Slice((*float32)(unsafe.Add(g.colScale, off)), nr)
+		bias := unsafe.Slice((*float32)(unsafe.Add(g.bias, off)), nr)
+		rowScale := unsafe.Slice((*float32)(g.rowScale), g.m)
+		for i := 0; i < g.m; i++ {
+			c := unsafe.Slice((*float32)(unsafe.Add(g.c, uintptr(i)*g.ldc+off)), cols)
+			var acc [32]int32
+			if zeroPoint {
+				copy(acc[:nr], unsafe.Slice((*int32)(unsafe.Add(g.corr, off)), nr))
+				a := unsafe.Slice((*uint8)(unsafe.Add(g.a, uintptr(i)*g.lda)), kp)
+				for grp := 0; grp < kp/4; grp++ {
+					a0, a1, a2, a3 := int32(a[4*grp]), int32(a[4*grp+1]), int32(a[4*grp+2]), int32(a[4*grp+3])
+					w := panel[grp*4*nr : grp*4*nr+4*nr]
+					for j := range nr {
+						acc[j] += a0*int32(w[4*j]) + a1*int32(w[4*j+1]) + a2*int32(w[4*j+2]) + a3*int32(w[4*j+3])
+					}
+				}
+			} else {
+				a := unsafe.Slice((*int8)(unsafe.Add(g.a, uintptr(i)*g.lda)), kp)
+				for grp := 0; grp < kp/4; grp++ {
+					a0, a1, a2, a3 := int32(a[4*grp]), int32(a[4*grp+1]), int32(a[4*grp+2]), int32(a[4*grp+3])
+					w := panel[grp*4*nr : grp*4*nr+4*nr]
+					for j := range nr {
+						acc[j] += a0*int32(w[4*j]) + a1*int32(w[4*j+1]) + a2*int32(w[4*j+2]) + a3*int32(w[4*j+3])
+					}
+				}
+			}
+			sa := rowScale[i]
+			for j := range c {
+				s := sa * colScale[j]
+				c[j] = float32(float32(acc[j])*s) + bias[j]
+			}
+		}
+	}
+}
