@@ -110,12 +110,12 @@ type qgemmKernel struct {
 type qgemmID uint8
 
 const (
-	qgemmGo          qgemmID = iota // qgemmGeneric, the Go twin
-	qgemmVNNI512                    // qgemm12x32c4VNNI512: VPDPBUSD zmm
-	qgemmAVXVNNI                    // qgemm6x16c4AVXVNNI: VPDPBUSD ymm, VEX (AVX-VNNI)
-	qgemmVNNI256                    // qgemm6x16c4VNNI256: the same kernel, EVEX (AVX512-VNNI + VL)
-	qgemmAVX2                       // qgemm4x16c4AVX2: VPSIGNB, VPMADDUBSW, VPMADDWD
-	qgemmSDOT                       // qgemm4x16c4SDOT: NEON SDOT by element
+	qgemmGo      qgemmID = iota // qgemmGeneric, the Go twin
+	qgemmVNNI512                // qgemm12x32c4VNNI512: VPDPBUSD zmm
+	qgemmAVXVNNI                // qgemm6x16c4AVXVNNI: VPDPBUSD ymm, VEX (AVX-VNNI)
+	qgemmVNNI256                // qgemm6x16c4VNNI256: the same kernel, EVEX (AVX512-VNNI + VL)
+	qgemmAVX2                   // qgemm4x16c4AVX2: VPSIGNB, VPMADDUBSW, VPMADDWD
+	qgemmSDOT                   // qgemm4x16c4SDOT: NEON SDOT by element
 	numQgemm
 )
 

@@ -1,0 +1,3 @@
+package main
+
+func arm64() { panic("not yet") }

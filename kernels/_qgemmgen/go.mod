@@ -1,0 +1,3 @@
+module github.com/vlmrt/vlmrt/kernels/_qgemmgen
+
+go 1.26

@@ -1,0 +1,243 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestQgemmArgsLayout checks the qgemmArgs offsets that the generated
+// assembly (_qgemmgen) hard-codes.
+func TestQgemmArgsLayout(t *testing.T) {
+	var g qgemmArgs
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"a", unsafe.Offsetof(g.a), 0},
+		{"lda", unsafe.Offsetof(g.lda), 8},
+		{"b", unsafe.Offsetof(g.b), 16},
+		{"ldb", unsafe.Offsetof(g.ldb), 24},
+		{"c", unsafe.Offsetof(g.c), 32},
+		{"ldc", unsafe.Offsetof(g.ldc), 40},
+		{"bias", unsafe.Offsetof(g.bias), 48},
+		{"colScale", unsafe.Offsetof(g.colScale), 56},
+		{"corr", unsafe.Offsetof(g.corr), 64},
+		{"rowScale", unsafe.Offsetof(g.rowScale), 72},
+		{"m", unsafe.Offsetof(g.m), 80},
+		{"mr", unsafe.Offsetof(g.mr), 88},
+		{"groups", unsafe.Offsetof(g.groups), 96},
+		{"panels", unsafe.Offsetof(g.panels), 104},
+		{"maskLo", unsafe.Offsetof(g.maskLo), 112},
+		{"maskHi", unsafe.Offsetof(g.maskHi), 120},
+		{"rowsLeft", unsafe.Offsetof(g.rowsLeft), 128},
+		{"panelsLeft", unsafe.Offsetof(g.panelsLeft), 136},
+		{"rowAt", unsafe.Offsetof(g.rowAt), 144},
+		{"mask", unsafe.Offsetof(g.mask), 152},
+		{"cols", unsafe.Offsetof(g.cols), 216},
+		{"partial", unsafe.Offsetof(g.partial), 224},
+	} {
+		if f.got != f.want {
+			t.Errorf("qgemmArgs.%s at offset %d, the assembly reads %d", f.name, f.got, f.want)
+		}
+	}
+}
+
+// qgemmRun is one call of an int8 micro-kernel on random s8 data, with
+// everything the call reads laid out as the packers and the product lay it
+// out.
+type qgemmRun struct {
+	kern            qgemmKernel
+	m, k, n, mr     int
+	qa              []int8  // A as the family reads it: m rows of kp bytes
+	as8             []int32 // A as s8, m x k
+	w               []int8  // weights, k x n
+	iw              *int8Weights
+	bias, rowScale  []float32
+	unit            bool // unit scales and zero bias: C = float32(acc) exactly
+	cbuf            []float32
+	cOff, ldc, cLen int
+}
+
+const qguard = 23 // floats of guard band around C
+
+// newQgemmRun draws A in [-127, 127] and weights in [-128, 127] (or the
+// extremes only), and packs them for kern.
+func newQgemmRun(kern qgemmKernel, m, k, n, mr int, extreme, unit bool, r *rand.Rand) *qgemmRun {
+	run := &qgemmRun{kern: kern, m: m, k: k, n: n, mr: mr, unit: unit}
+	run.as8 = make([]int32, m*k)
+	run.w = make([]int8, k*n)
+	for i := range run.as8 {
+		if extreme {
+			run.as8[i] = 127 - 254*int32(r.IntN(2))
+		} else {
+			run.as8[i] = int32(r.IntN(255) - 127)
+		}
+	}
+	for i := range run.w {
+		if extreme {
+			run.w[i] = int8(127 - 255*r.IntN(2))
+		} else {
+			run.w[i] = int8(r.IntN(256) - 128)
+		}
+	}
+	scale := make([]float32, n)
+	bias := make([]float32, n)
+	for j := range scale {
+		scale[j] = 1
+		if !unit {
+			scale[j] = float32(r.Float64()*0.01 + 1e-4)
+			bias[j] = float32(r.NormFloat64())
+		}
+	}
+	saved := qgemmActive
+	qgemmActive = kern
+	p := newInt8Packed(k, n, scale, bias)
+	qgemmActive = saved
+	p.q.fill(run.w, k, n)
+	run.iw, run.bias = p.q, p.bias
+	kp := p.q.kp
+	run.qa = make([]int8, m*kp+1)[1:] // one byte past an aligned address
+	for i := 0; i < m; i++ {
+		for j := 0; j < kp; j++ {
+			var v int32
+			if j < k {
+				v = run.as8[i*k+j]
+			}
+			if kern.zeroPoint {
+				v ^= -128
+			}
+			run.qa[i*kp+j] = int8(v)
+		}
+	}
+	run.rowScale = make([]float32, m)
+	for i := range run.rowScale {
+		run.rowScale[i] = 1
+		if !unit {
+			run.rowScale[i] = float32(r.Float64()*0.05 + 1e-3)
+		}
+	}
+	run.ldc = n + 3
+	run.cLen = (m-1)*run.ldc + n
+	run.cbuf = make([]float32, run.cLen+2*qguard)
+	for i := range run.cbuf {
+		run.cbuf[i] = math.Float32frombits(0x7fc0dead)
+	}
+	return run
+}
+
+// call runs the kernel over every panel and row, as one unit of the
+// product does.
+func (run *qgemmRun) call() {
+	nr, kp := run.kern.nr, run.iw.kp
+	np := (run.n + nr - 1) / nr
+	g := qgemmArgs{
+		a: unsafe.Pointer(unsafe.SliceData(run.qa)), lda: uintptr(kp),
+		b: unsafe.Pointer(unsafe.SliceData(run.iw.panels)), ldb: uintptr(kp * nr),
+		c: unsafe.Pointer(&run.cbuf[qguard]), ldc: uintptr(4 * run.ldc),
+		bias: unsafe.Pointer(&run.bias[0]), colScale: unsafe.Pointer(&run.iw.scale[0]),
+		rowScale: unsafe.Pointer(&run.rowScale[0]),
+		m:        run.m, mr: run.mr, groups: kp / 4, panels: np,
+	}
+	if run.iw.corr != nil {
+		g.corr = unsafe.Pointer(&run.iw.corr[0])
+	}
+	g.setCols(run.n-(np-1)*nr, nr)
+	callQgemm(run.kern.id, &g)
+}
+
+// check compares C with the exact int32 sums (unit scales: C must be
+// float32(acc), an integer below 2^24, so the sums agree bit for bit) or
+// with the step-by-step rounding of the contract, and the guard bands and
+// the gaps between rows of C with their sentinel.
+func (run *qgemmRun) check(t *testing.T, what string) {
+	t.Helper()
+	for i, v := range run.cbuf {
+		in := i >= qguard && i < qguard+run.cLen && (i-qguard)%run.ldc < run.n
+		if !in && math.Float32bits(v) != 0x7fc0dead {
+			t.Fatalf("%s: wrote %v outside C at %d", what, v, i-qguard)
+		}
+	}
+	for i := 0; i < run.m; i++ {
+		for j := 0; j < run.n; j++ {
+			var acc int64
+			for kk := 0; kk < run.k; kk++ {
+				acc += int64(run.as8[i*run.k+kk]) * int64(run.w[kk*run.n+j])
+			}
+			got := run.cbuf[qguard+i*run.ldc+j]
+			want := float32(float32(int32(acc))*(run.rowScale[i]*run.iw.scale[j])) + run.bias[j]
+			if run.unit && math.Abs(float64(acc)) >= 1<<24 {
+				t.Fatalf("%s: sum %d too large to check exactly", what, acc)
+			}
+			if math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("%s: C[%d][%d] = %v, want %v (int32 sum %d)", what, i, j, got, want, acc)
+			}
+		}
+	}
+}
+
+// TestQgemmKernels runs every int8 micro-kernel this CPU has, at every row
+// block size, against the exact int32 sums: K at and around every multiple
+// of 4 and 16 (the groups and the NEON loads), N at every tail of the 16-
+// and 32-column panels, M of one to three blocks. With unit scales C is the
+// sum itself, so the int32 accumulations agree with the Go twin bit for bit;
+// with random scales and bias C must follow the contract's rounding exactly.
+func TestQgemmKernels(t *testing.T) {
+	ks := []int{0, 1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100}
+	ns := []int{1, 3, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 97}
+	if testing.Short() {
+		ks, ns = []int{0, 1, 4, 7, 16, 33, 65}, []int{1, 15, 16, 17, 33, 65}
+	}
+	for _, kern := range qgemmKernels() {
+		r := rand.New(rand.NewPCG(uint64(kern.id), 5))
+		t.Run(kern.name, func(t *testing.T) {
+			for mr := 1; mr <= kern.mrMax; mr++ {
+				for _, m := range []int{mr, 2*mr + 1, 3 * mr} {
+					for _, k := range ks {
+						for _, n := range ns {
+							unit := (m+k+n)%2 == 0
+							run := newQgemmRun(kern, m, k, n, mr, false, unit, r)
+							run.call()
+							run.check(t, fmt.Sprintf("%s mr=%d m=%d k=%d n=%d unit=%v", kern.name, mr, m, k, n, unit))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestQgemmNoOverflow runs every kernel at K = MaxInt8K with the extreme
+// values (+-127 in A, -128 and 127 in the weights): the int32 sums come
+// close to 2^31 and, for the zero-point families, wrap in between; C must
+// still follow the contract's rounding of the exact sum.
+func TestQgemmNoOverflow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2 M multiply-adds a kernel in the Go twin's reference loop")
+	}
+	for _, kern := range qgemmKernels() {
+		r := rand.New(rand.NewPCG(7, 7))
+		run := newQgemmRun(kern, 2, MaxInt8K, 3, kern.mrMax, true, true, r)
+		// Make one column reach the bound: A = +-127, w = -128 * sign(A).
+		for kk := 0; kk < run.k; kk++ {
+			run.as8[kk] = 127
+			run.w[kk*run.n] = -128
+		}
+		run.iw.fill(run.w, run.k, run.n)
+		for kk := 0; kk < run.k; kk++ {
+			v := int32(127)
+			if kern.zeroPoint {
+				v ^= -128
+			}
+			run.qa[kk] = int8(v)
+		}
+		run.unit = false // the sums pass 2^24: compare the rounded values
+		run.call()
+		run.check(t, kern.name+" K=MaxInt8K")
+		require.InDelta(t, -float64(MaxInt8K)*127*128, float64(run.cbuf[qguard]), 1e3)
+	}
+}
