@@ -84,10 +84,10 @@ func (p *PackedWeights) qmatmul(task *MatMulTask, pool *parallel.Pool, c []float
 		threads = pool.Threads()
 	}
 	t := &task.q
-	qa, qs := task.qscratch(m, p.q.kp)
+	qa, qs := task.qscratch(m, p.q.lda())
 	t.plan(p, c, ldc, a, lda, m, act, qa, qs, threads)
 	if threads == 1 {
-		quantizeRows(qa, qs, a, lda, 0, m, p.k, p.q.kp, p.q.kern.zeroPoint)
+		quantizeRows(p.level, qa, qs, a, lda, 0, m, p.k, p.q.kern)
 		for u := 0; u < t.units; u++ {
 			t.Do(u)
 		}
@@ -125,11 +125,12 @@ func (t *qmatmulTask) Do(u int) {
 	p := t.p
 	if t.quantizing {
 		i0 := u * qrowsPerUnit
-		quantizeRows(t.qa, t.qs, t.a, t.lda, i0, min(i0+qrowsPerUnit, t.m), p.k, p.q.kp, p.q.kern.zeroPoint)
+		quantizeRows(p.level, t.qa, t.qs, t.a, t.lda, i0, min(i0+qrowsPerUnit, t.m), p.k, p.q.kern)
 		return
 	}
 	iw := p.q
 	nr, kp, n := iw.kern.nr, iw.kp, p.n
+	lda := iw.lda()
 	i0 := (u / t.nnc) * t.mc
 	rows := min(t.mc, t.m-i0)
 	q0 := (u % t.nnc) * t.ncp
@@ -138,8 +139,8 @@ func (t *qmatmulTask) Do(u int) {
 	mr := iw.kern.mrMax
 	mr = (rows + (rows+mr-1)/mr - 1) / ((rows + mr - 1) / mr) // even row blocks
 	g := qgemmArgs{
-		a:        unsafe.Pointer(&t.qa[i0*kp]),
-		lda:      uintptr(kp),
+		a:        unsafe.Pointer(&t.qa[i0*lda]),
+		lda:      uintptr(lda),
 		b:        unsafe.Pointer(&iw.panels[q0*kp*nr]),
 		ldb:      uintptr(kp * nr),
 		c:        unsafe.Pointer(&t.c[i0*t.ldc+c0]),
@@ -166,41 +167,64 @@ func (t *qmatmulTask) Do(u int) {
 }
 
 // quantizeRows quantizes rows [i0, i1) of A (row i at a[i*lda:], k values)
-// into qa (kp bytes a row, zero past k) and their scales into qs, as the
-// file comment says; with zeroPoint the bytes are stored as u8, a_s8 + 128.
-func quantizeRows(qa []int8, qs []float32, a []float32, lda, i0, i1, k, kp int, zeroPoint bool) {
+// into qa (kern's kp values a row, zero past k) and their scales into qs,
+// as the file comment says, with level l's row kernels, in the form kern
+// reads: s8, u8 (a_s8 + 128) for a zero-point family, int16 for an a16
+// one.
+func quantizeRows(l Level, qa []int8, qs []float32, a []float32, lda, i0, i1, k int, kern qgemmKernel) {
+	kp := (k + kern.kalign - 1) / kern.kalign * kern.kalign
 	var flip int8
-	if zeroPoint {
+	if kern.zeroPoint {
 		flip = -128 // XOR 0x80: s8 to u8 with a zero point of 128
+	}
+	var qa16 []int16
+	if kern.a16 && len(qa) > 0 {
+		qa16 = unsafe.Slice((*int16)(unsafe.Pointer(&qa[0])), len(qa)/2)
 	}
 	for i := i0; i < i1; i++ {
 		row := a[i*lda : i*lda+k]
+		sa, inv := rowScale(qabsMax(l, row))
+		qs[i] = sa
+		if kern.a16 {
+			dst := qa16[i*kp : i*kp+kp]
+			if inv == 0 {
+				clear(dst)
+			} else {
+				qquantizeRow16(l, dst[:k], row, inv)
+				clear(dst[k:])
+			}
+			continue
+		}
 		dst := qa[i*kp : i*kp+kp]
-		sa, inv := rowScale(row)
 		if inv == 0 {
 			for j := range dst {
 				dst[j] = flip
 			}
 		} else {
-			quantizeRow(dst[:k], row, inv, flip)
+			qquantizeRow(l, dst[:k], row, inv, flip)
 			for j := k; j < kp; j++ {
 				dst[j] = flip
 			}
 		}
-		qs[i] = sa
 	}
 }
 
-// rowScale returns a row's scale sa = amax/127 and the factor inv =
-// 127/amax that quantizes it; inv = 0 for a row taken as zero (amax = 0 or
-// below 2^-100, sa = 0) and for a row with NaN or an infinity (sa = NaN).
-// amax is taken on the bit patterns with the sign cleared, whose integer
-// order is the order of the magnitudes, with NaN above +Inf.
-func rowScale(row []float32) (sa, inv float32) {
+// absMaxBits is the Go twin of the row kernels' qabsMax: the largest bit
+// pattern of |row[j]| (the sign cleared), whose integer order is the order
+// of the magnitudes, with NaN above +Inf.
+func absMaxBits(row []float32) uint32 {
 	var bits uint32
 	for _, v := range row {
 		bits = max(bits, math.Float32bits(v)&0x7fffffff)
 	}
+	return bits
+}
+
+// rowScale returns, for a row whose largest magnitude has the bit pattern
+// bits, its scale sa = amax/127 and the factor inv = 127/amax that
+// quantizes it; inv = 0 for a row taken as zero (amax = 0 or below 2^-100,
+// sa = 0) and for a row with NaN or an infinity (sa = NaN).
+func rowScale(bits uint32) (sa, inv float32) {
 	amax := math.Float32frombits(bits)
 	switch {
 	case bits >= 0x7f800000:
@@ -211,9 +235,19 @@ func rowScale(row []float32) (sa, inv float32) {
 	return amax / 127, 127 / amax
 }
 
-// quantizeRow is the Go twin of the row quantizer: dst[j] = round(row[j] *
-// inv) half to even, XOR flip. Adding and subtracting 1.5 * 2^23 rounds a
-// float32 of magnitude below 2^22 to an integer, half to even.
+// quantizeRow16 is quantizeRow into int16, without a flip.
+func quantizeRow16(dst []int16, row []float32, inv float32) {
+	const magic = 0x1.8p23
+	dst = dst[:len(row)]
+	for j, v := range row {
+		r := float32(float32(v*inv)+magic) - magic
+		dst[j] = int16(r)
+	}
+}
+
+// quantizeRow is the Go twin of the row kernels' qquantizeRow: dst[j] =
+// round(row[j] * inv) half to even, XOR flip. Adding and subtracting 1.5 *
+// 2^23 rounds a float32 of magnitude below 2^22 to an integer, half to even.
 func quantizeRow(dst []int8, row []float32, inv float32, flip int8) {
 	const magic = 0x1.8p23
 	dst = dst[:len(row)]

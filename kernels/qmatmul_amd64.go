@@ -18,15 +18,15 @@ func qgemm6x16c4AVXVNNI(args *qgemmArgs)
 func qgemm6x16c4VNNI256(args *qgemmArgs)
 
 //go:noescape
-func qgemm4x16c4AVX2(args *qgemmArgs)
+func qgemm5x8c4AVX2(args *qgemmArgs)
 
 // The int8 families of amd64. VPDPBUSD reads A as u8 (zero point 128); the
-// AVX2 kernel without VNNI reads it as s8.
+// AVX2 kernel without VNNI reads it as int16.
 var (
 	vnni512Qgemm = qgemmKernel{id: qgemmVNNI512, level: AVX512, nr: 32, mrMax: 12, kalign: 4, zeroPoint: true, name: "qgemm-12x32c4-avx512vnni"}
 	avxvnniQgemm = qgemmKernel{id: qgemmAVXVNNI, level: AVX2, nr: 16, mrMax: 6, kalign: 4, zeroPoint: true, name: "qgemm-6x16c4-avxvnni"}
 	vnni256Qgemm = qgemmKernel{id: qgemmVNNI256, level: AVX2, nr: 16, mrMax: 6, kalign: 4, zeroPoint: true, name: "qgemm-6x16c4-avx512vnni-vl"}
-	avx2Qgemm    = qgemmKernel{id: qgemmAVX2, level: AVX2, nr: 16, mrMax: 4, kalign: 4, name: "qgemm-4x16c4-avx2"}
+	avx2Qgemm    = qgemmKernel{id: qgemmAVX2, level: AVX2, nr: 8, mrMax: 5, kalign: 4, a16: true, name: "qgemm-5x8c4-avx2"}
 )
 
 // CPU features of the int8 kernels, beyond those of the levels.
@@ -77,8 +77,71 @@ func callQgemm(id qgemmID, args *qgemmArgs) {
 	case qgemmVNNI256:
 		qgemm6x16c4VNNI256(args)
 	case qgemmAVX2:
-		qgemm4x16c4AVX2(args)
+		qgemm5x8c4AVX2(args)
 	default:
 		qgemmGeneric(args, genericQgemm.nr, false)
 	}
+}
+
+//go:noescape
+func qabsMaxAVX512(x *float32, n int) uint32
+
+//go:noescape
+func qquantizeAVX512(dst *int8, x *float32, n int, inv float32, flip uint32)
+
+//go:noescape
+func qabsMaxAVX2(x *float32, n int) uint32
+
+//go:noescape
+func qquantizeAVX2(dst *int8, x *float32, n int, inv float32, flip uint32)
+
+// qabsMax returns absMaxBits(row) with level l's row kernel
+// (qmatmul_rows_amd64.s); the AVX2 kernel takes 32 values a step and leaves
+// the rest to the Go twin.
+func qabsMax(l Level, row []float32) uint32 {
+	switch {
+	case len(row) == 0:
+		return 0
+	case l == AVX512:
+		return qabsMaxAVX512(&row[0], len(row))
+	case l == AVX2 && len(row) >= 32:
+		n := len(row) &^ 31
+		return max(qabsMaxAVX2(&row[0], n), absMaxBits(row[n:]))
+	}
+	return absMaxBits(row)
+}
+
+// qquantizeRow runs quantizeRow with level l's row kernel, bit for bit the
+// same.
+func qquantizeRow(l Level, dst []int8, row []float32, inv float32, flip int8) {
+	dst = dst[:len(row)]
+	f := uint32(uint8(flip)) * 0x01010101
+	switch {
+	case len(row) == 0:
+	case l == AVX512:
+		qquantizeAVX512(&dst[0], &row[0], len(row), inv, f)
+	case l == AVX2 && len(row) >= 32:
+		n := len(row) &^ 31
+		qquantizeAVX2(&dst[0], &row[0], n, inv, f)
+		quantizeRow(dst[n:], row[n:], inv, flip)
+	default:
+		quantizeRow(dst, row, inv, flip)
+	}
+}
+
+//go:noescape
+func qquantize16AVX2(dst *int16, x *float32, n int, inv float32)
+
+// qquantizeRow16 runs quantizeRow16 with level l's row kernel: the AVX2
+// one (at AVX2 and AVX512) takes 16 values a step and leaves the rest to
+// the Go twin.
+func qquantizeRow16(l Level, dst []int16, row []float32, inv float32) {
+	dst = dst[:len(row)]
+	if (l == AVX2 || l == AVX512) && len(row) >= 16 {
+		n := len(row) &^ 15
+		qquantize16AVX2(&dst[0], &row[0], n, inv)
+		quantizeRow16(dst[n:], row[n:], inv)
+		return
+	}
+	quantizeRow16(dst, row, inv)
 }

@@ -101,17 +101,22 @@ func newQgemmRun(kern qgemmKernel, m, k, n, mr int, extreme, unit bool, r *rand.
 	p.q.fill(run.w, k, n)
 	run.iw, run.bias = p.q, p.bias
 	kp := p.q.kp
-	run.qa = make([]int8, m*kp+1)[1:] // one byte past an aligned address
+	run.qa = make([]int8, m*p.q.lda()+2)[2:] // off an aligned address
 	for i := 0; i < m; i++ {
 		for j := 0; j < kp; j++ {
 			var v int32
 			if j < k {
 				v = run.as8[i*k+j]
 			}
-			if kern.zeroPoint {
-				v ^= -128
+			switch {
+			case kern.a16:
+				run.qa[2*(i*kp+j)] = int8(v)
+				run.qa[2*(i*kp+j)+1] = int8(v >> 8)
+			case kern.zeroPoint:
+				run.qa[i*kp+j] = int8(v ^ -128)
+			default:
+				run.qa[i*kp+j] = int8(v)
 			}
-			run.qa[i*kp+j] = int8(v)
 		}
 	}
 	run.rowScale = make([]float32, m)
@@ -136,7 +141,7 @@ func (run *qgemmRun) call() {
 	nr, kp := run.kern.nr, run.iw.kp
 	np := (run.n + nr - 1) / nr
 	g := qgemmArgs{
-		a: unsafe.Pointer(unsafe.SliceData(run.qa)), lda: uintptr(kp),
+		a: unsafe.Pointer(unsafe.SliceData(run.qa)), lda: uintptr(run.iw.lda()),
 		b: unsafe.Pointer(unsafe.SliceData(run.iw.panels)), ldb: uintptr(kp * nr),
 		c: unsafe.Pointer(&run.cbuf[qguard]), ldc: uintptr(4 * run.ldc),
 		bias: unsafe.Pointer(&run.bias[0]), colScale: unsafe.Pointer(&run.iw.scale[0]),
@@ -229,15 +234,77 @@ func TestQgemmNoOverflow(t *testing.T) {
 		}
 		run.iw.fill(run.w, run.k, run.n)
 		for kk := 0; kk < run.k; kk++ {
-			v := int32(127)
-			if kern.zeroPoint {
-				v ^= -128
+			switch {
+			case kern.a16:
+				run.qa[2*kk], run.qa[2*kk+1] = 127, 0
+			case kern.zeroPoint:
+				run.qa[kk] = 127 ^ -128
+			default:
+				run.qa[kk] = 127
 			}
-			run.qa[kk] = int8(v)
 		}
 		run.unit = false // the sums pass 2^24: compare the rounded values
 		run.call()
 		run.check(t, kern.name+" K=MaxInt8K")
 		require.InDelta(t, -float64(MaxInt8K)*127*128, float64(run.cbuf[qguard]), 1e3)
+	}
+}
+
+// TestQuantizeRowKernels checks each level's row quantizer against the Go
+// twins bit for bit on every length to 200 (every tail of the 16-, 32- and
+// 64-value steps), with values that land exactly half way between two
+// integers, NaN and infinities (for qabsMax), both flips, and guard bytes
+// after dst.
+func TestQuantizeRowKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, l := range Levels() {
+		for n := 0; n <= 200; n++ {
+			row := make([]float32, n+1)[1:]
+			for j := range row {
+				row[j] = float32(r.NormFloat64())
+				if j%5 == 0 {
+					row[j] = float32(r.IntN(255)-127) + 0.5 // half way with inv = 1
+				}
+			}
+			require.Equal(t, absMaxBits(row), qabsMax(l, row), "%s n=%d", l, n)
+			if n > 0 {
+				bad := append([]float32(nil), row...)
+				bad[r.IntN(n)] = float32(math.Inf(-1))
+				require.Equal(t, absMaxBits(bad), qabsMax(l, bad), "%s n=%d with -Inf", l, n)
+				bad[r.IntN(n)] = float32(math.NaN())
+				require.Equal(t, absMaxBits(bad), qabsMax(l, bad), "%s n=%d with NaN", l, n)
+			}
+			for _, inv := range []float32{1, 127 / 3.3} {
+				clipped := append([]float32(nil), row...)
+				for j := range clipped {
+					clipped[j] = max(-127/inv, min(127/inv, clipped[j]))
+				}
+				for _, flip := range []int8{0, -128} {
+					want := make([]int8, n)
+					quantizeRow(want, clipped, inv, flip)
+					got := make([]int8, n+8)
+					for j := range got {
+						got[j] = 99
+					}
+					qquantizeRow(l, got[:n], clipped, inv, flip)
+					require.Equal(t, want, got[:n], "%s n=%d inv=%v flip=%d", l, n, inv, flip)
+					require.Equal(t, []int8{99, 99, 99, 99, 99, 99, 99, 99}, got[n:], "%s n=%d: wrote past dst", l, n)
+				}
+				want16 := make([]int16, n)
+				quantizeRow16(want16, clipped, inv)
+				got16 := make([]int16, n+8)
+				for j := range got16 {
+					got16[j] = 999
+				}
+				qquantizeRow16(l, got16[:n], clipped, inv)
+				require.Equal(t, want16, got16[:n], "%s n=%d inv=%v int16", l, n, inv)
+				require.Equal(t, []int16{999, 999, 999, 999, 999, 999, 999, 999}, got16[n:], "%s n=%d: wrote past dst", l, n)
+				want8 := make([]int8, n)
+				quantizeRow(want8, clipped, inv, 0)
+				for j, v := range want16 {
+					require.Equal(t, int16(want8[j]), v, "%s n=%d: int16 and int8 rows differ at %d", l, n, j)
+				}
+			}
+		}
 	}
 }

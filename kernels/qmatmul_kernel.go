@@ -23,7 +23,8 @@ import "unsafe"
 //
 // Quantized A. Row i of A is a_s8[i][k] = round(a[i][k] / sa[i]) in
 // [-127, 127] (qmatmul.go says how), kp bytes a row, zero past K. A
-// zero-point family reads it as u8: a_u8 = a_s8 + 128 = a_s8 XOR 0x80.
+// zero-point family reads it as u8: a_u8 = a_s8 + 128 = a_s8 XOR 0x80; an
+// a16 family as int16 (2 kp bytes a row).
 //
 // The call. callQgemm(kern, args) computes, for every panel q in
 // [0, args.panels), every row i in [0, args.m) and every column j of the
@@ -40,7 +41,8 @@ import "unsafe"
 // float operations are rounded one by one (no fused multiply-add), so C is
 // bit-identical at every level too. A[i][k] is the byte at args.a + i*lda +
 // k, P_q[k][j] the byte at args.b + q*ldb + the offset above, C[i][c] the
-// float32 at args.c + i*ldc + 4c; bias, colScale and corr hold nr values a
+// float32 at args.c + i*ldc + 4c (A[i][k] is the int16 at args.a + i*lda +
+// 2k for an a16 family); bias, colScale and corr hold nr values a
 // panel from their pointers, rowScale one float32 a row.
 //
 // Rows are taken in blocks of args.mr (1 <= mr <= mrMax) as in the float
@@ -96,13 +98,14 @@ func (g *qgemmArgs) setCols(cols, nr int) {
 // qgemmKernel is one int8 micro-kernel family: the routine callQgemm runs
 // (id), its panel width nr and largest row block mrMax, the multiple kalign
 // that K is padded to, and whether it reads A as u8 with a zero point of
-// 128 (VPDPBUSD) or as s8.
+// 128 (VPDPBUSD), as s8, or as int16 (a16).
 type qgemmKernel struct {
 	id        qgemmID
 	level     Level
 	nr, mrMax int
 	kalign    int
 	zeroPoint bool
+	a16       bool   // A as int16 rather than bytes
 	name      string // XNNPACK-style: operation, tile, ISA
 }
 
@@ -114,7 +117,7 @@ const (
 	qgemmVNNI512                // qgemm12x32c4VNNI512: VPDPBUSD zmm
 	qgemmAVXVNNI                // qgemm6x16c4AVXVNNI: VPDPBUSD ymm, VEX (AVX-VNNI)
 	qgemmVNNI256                // qgemm6x16c4VNNI256: the same kernel, EVEX (AVX512-VNNI + VL)
-	qgemmAVX2                   // qgemm4x16c4AVX2: VPSIGNB, VPMADDUBSW, VPMADDWD
+	qgemmAVX2                   // qgemm5x8c4AVX2: VPMADDWD on int16 A
 	qgemmSDOT                   // qgemm4x16c4SDOT: NEON SDOT by element
 	numQgemm
 )

@@ -173,5 +173,13 @@ func (iw *int8Weights) unpackCols(w []float32, k, c0, width int) {
 	}
 }
 
+// lda returns the bytes of a quantized row of A that the family reads.
+func (iw *int8Weights) lda() int {
+	if iw.kern.a16 {
+		return 2 * iw.kp
+	}
+	return iw.kp
+}
+
 // bytes returns the memory the panels, scales and corrections hold.
 func (iw *int8Weights) bytes() int { return len(iw.panels) + 4*(len(iw.scale)+len(iw.corr)) }
