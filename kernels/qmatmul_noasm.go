@@ -32,3 +32,7 @@ func qquantizeRow16(l Level, dst []int16, row []float32, inv float32) {
 	_ = l
 	quantizeRow16(dst, row, inv)
 }
+
+// qgemmKernels returns every int8 family this build can run, for the
+// tests.
+func qgemmKernels() []qgemmKernel { return []qgemmKernel{genericQgemm} }
