@@ -40,15 +40,33 @@ func callQgemm(id qgemmID, args *qgemmArgs) {
 	qgemmGeneric(args, genericQgemm.nr, false)
 }
 
-// qabsMax returns absMaxBits(row) with level l's row kernel.
+//go:noescape
+func qabsMaxNEON(x *float32, n int) uint32
+
+//go:noescape
+func qquantizeNEON(dst *int8, x *float32, n int, inv float32, flip uint32)
+
+// qabsMax returns absMaxBits(row) with level l's row kernel
+// (qmatmul_rows_arm64.s), which takes 16 values a step and leaves the rest
+// to the Go twin.
 func qabsMax(l Level, row []float32) uint32 {
-	_ = l
+	if l == NEON && len(row) >= 16 {
+		n := len(row) &^ 15
+		return max(qabsMaxNEON(&row[0], n), absMaxBits(row[n:]))
+	}
 	return absMaxBits(row)
 }
 
-// qquantizeRow runs quantizeRow with level l's row kernel.
+// qquantizeRow runs quantizeRow with level l's row kernel, bit for bit the
+// same.
 func qquantizeRow(l Level, dst []int8, row []float32, inv float32, flip int8) {
-	_ = l
+	dst = dst[:len(row)]
+	if l == NEON && len(row) >= 16 {
+		n := len(row) &^ 15
+		qquantizeNEON(&dst[0], &row[0], n, inv, uint32(uint8(flip))*0x01010101)
+		quantizeRow(dst[n:], row[n:], inv, flip)
+		return
+	}
 	quantizeRow(dst, row, inv, flip)
 }
 
