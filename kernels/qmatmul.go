@@ -86,12 +86,16 @@ func (p *PackedWeights) qmatmul(task *MatMulTask, pool *parallel.Pool, c []float
 	t := &task.q
 	qa, qs := task.qscratch(m, p.q.lda())
 	t.plan(p, c, ldc, a, lda, m, act, qa, qs, threads)
-	if threads == 1 {
+	switch {
+	case threads == 1:
 		quantizeRows(p.level, qa, qs, a, lda, 0, m, p.k, p.q.kern)
 		for u := 0; u < t.units; u++ {
 			t.Do(u)
 		}
-	} else {
+	case m <= qrowsPerUnit:
+		quantizeRows(p.level, qa, qs, a, lda, 0, m, p.k, p.q.kern)
+		pool.Run(t.units, task)
+	default:
 		t.quantizing = true
 		pool.Run((m+qrowsPerUnit-1)/qrowsPerUnit, task)
 		t.quantizing = false
