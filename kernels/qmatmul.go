@@ -24,7 +24,7 @@ import (
 // Error. With per-column weight scales and per-row activation scales, each
 // value is off by at most half a step (amax/254) of its row or column; on
 // Gaussian data the relative Frobenius error of C against the float32
-// product is about 1% at K = 768 (TestQuantizedError states the bound).
+// product is about 1% at K = 768 (TestInt8Error states the bound).
 
 // int8MinOps is the int8 counterpart of parallelMinFlops: an int8 product
 // runs about three times as many operations a second as a float one, so it
@@ -45,7 +45,7 @@ type qmatmulTask struct {
 	lda, ldc   int // floats between rows of A and of C
 	m          int
 	act        Activation
-	qa         []int8    // quantized A, m rows of kp bytes
+	qa         []int8    // quantized A, m rows of the family's lda bytes
 	qs         []float32 // the rows' scales
 	quantizing bool
 	mc, nmc    int // rows per row block, number of row blocks
@@ -53,16 +53,16 @@ type qmatmulTask struct {
 	units      int
 }
 
-// qscratch returns the task's scratch for m quantized rows of kp bytes,
-// grown (the only allocation) when it is too small.
-func (t *MatMulTask) qscratch(m, kp int) ([]int8, []float32) {
-	if cap(t.qa) < m*kp {
-		t.qa = make([]int8, m*kp)
+// qscratch returns the task's scratch for m quantized rows of lda bytes
+// and their scales, grown (the only allocation) when it is too small.
+func (t *MatMulTask) qscratch(m, lda int) ([]int8, []float32) {
+	if cap(t.qa) < m*lda {
+		t.qa = make([]int8, m*lda)
 	}
 	if cap(t.qs) < m {
 		t.qs = make([]float32, m)
 	}
-	return t.qa[:m*kp], t.qs[:m]
+	return t.qa[:m*lda], t.qs[:m]
 }
 
 // qmatmul is MatMulWith for int8 weights, after the checks: m >= 1, N >= 1.

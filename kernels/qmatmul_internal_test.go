@@ -190,8 +190,8 @@ func (run *qgemmRun) check(t *testing.T, what string) {
 
 // TestQgemmKernels runs every int8 micro-kernel this CPU has, at every row
 // block size, against the exact int32 sums: K at and around every multiple
-// of 4 and 16 (the groups and the NEON loads), N at every tail of the 16-
-// and 32-column panels, M of one to three blocks. With unit scales C is the
+// of 4 and 16 (the groups and the NEON loads), N at every remainder of the
+// 8-, 16- and 32-column panels, M of one to three blocks. With unit scales C is the
 // sum itself, so the int32 accumulations agree with the Go twin bit for bit;
 // with random scales and bias C must follow the contract's rounding exactly.
 func TestQgemmKernels(t *testing.T) {
@@ -213,6 +213,16 @@ func TestQgemmKernels(t *testing.T) {
 							run.check(t, fmt.Sprintf("%s mr=%d m=%d k=%d n=%d unit=%v", kern.name, mr, m, k, n, unit))
 						}
 					}
+				}
+			}
+			// Every width to two 32-column panels and one past: every
+			// remainder of every family's panel.
+			for n := 1; n <= 65; n++ {
+				for _, m := range []int{1, 5, 13} {
+					k := 1 + 9*(n%7)
+					run := newQgemmRun(kern, m, k, n, kern.mrMax, false, n%2 == 0, r)
+					run.call()
+					run.check(t, fmt.Sprintf("%s m=%d k=%d n=%d", kern.name, m, k, n))
 				}
 			}
 		})
