@@ -179,8 +179,10 @@ func (k kernel) block(n int) {
 				k.dotStep(k.w[v], bc, k.acc(n, r, v, s), v)
 			}
 		}
-		for l := 0; l < gbytes; l += 64 {
-			emit("\tPREFETCHT1 %d(R13)", u*gbytes+l)
+		for l := u * gbytes; l < (u+1)*gbytes; l++ {
+			if l%64 == 0 { // one prefetch a cache line
+				emit("\tPREFETCHT1 %d(R13)", l)
+			}
 		}
 	}
 	advance := func(g int) {
