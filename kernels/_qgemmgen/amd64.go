@@ -411,9 +411,9 @@ func amd64() {
 // Kept s8 with the sign moved onto it (|w| times a with the sign of w,
 // VPSIGNB: pairs at most 2 * 128 * 127 < 2^15) it cannot saturate, but
 // needs VPSIGNB, VPMADDUBSW, VPMADDWD and VPADDD per 32, three of them on
-// the multiply ports: on the Zen 4 machine that kernel (4 x 16) ran 1.1 to
-// 1.3x the float32 product, this one 1.4 to 1.7x, as the instruction
-// counts predict.
+// the vector multiply pipes: on the Zen 4 machine that kernel (4 x 16) ran
+// the 16- to 197-row products of bench/qmatmul_test.go at 1.1 to 1.5x the
+// float32 product, this one at 1.5 to 1.7x.
 //
 // Register plan: Y0..Y9 accumulate a block of up to 5 rows x 8 columns
 // (row r in Y(2r) for columns 0-3 and Y(2r+1) for 4-7, two int32 halves of
