@@ -52,12 +52,26 @@ import "unsafe"
 // maskHi and mask hold their masks). It may read whole padded panels,
 // scales, bias and corr, and prefetch past them. m, panels >= 1; groups
 // (kp/4) may be 0.
+//
+// The families, per level (qgemmKernelFor in the arch files):
+//
+//	generic  qgemm-16c4-go            the Go twin, s8 A
+//	avx2     qgemm-6x16c4-avxvnni     VPDPBUSD ymm (VEX) on CPUs with AVX-VNNI, u8 A
+//	         qgemm-5x8c4-avx2         otherwise: VPMADDWD on int16 A
+//	avx512   qgemm-12x32c4-avx512vnni VPDPBUSD zmm on CPUs with AVX512-VNNI, u8 A
+//	         (the avx2 choice on AVX-512 CPUs without it)
+//	neon     qgemm-4x16c4-neondot     SDOT by element on CPUs with DotProd, s8 A
+//	         (the Go twin without it)
+//
+// A new kernel adds a family: a qgemmID, a routine honouring the contract,
+// a case in callQgemm and qgemmKernelFor, and an entry in qgemmKernels so
+// that TestQgemmKernels checks it at every row block, tail and K.
 
 // qgemmArgs is what an int8 micro-kernel reads. The assembly knows its
 // field offsets; TestQgemmArgsLayout checks them.
 type qgemmArgs struct {
 	a          unsafe.Pointer // quantized A at row 0
-	lda        uintptr        // bytes between rows of quantized A (kp)
+	lda        uintptr        // bytes between rows of quantized A (kp; 2 kp for a16)
 	b          unsafe.Pointer // first panel
 	ldb        uintptr        // bytes between panels (kp*nr)
 	c          unsafe.Pointer // C at row 0, first column of the first panel
