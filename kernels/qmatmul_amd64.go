@@ -79,7 +79,7 @@ func callQgemm(id qgemmID, args *qgemmArgs) {
 	case qgemmAVX2:
 		qgemm5x8c4AVX2(args)
 	default:
-		qgemmGeneric(args, genericQgemm.nr, false)
+		qgemmGeneric(args)
 	}
 }
 

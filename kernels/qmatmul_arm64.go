@@ -37,7 +37,7 @@ func callQgemm(id qgemmID, args *qgemmArgs) {
 		qgemm4x16c4SDOT(args)
 		return
 	}
-	qgemmGeneric(args, genericQgemm.nr, false)
+	qgemmGeneric(args)
 }
 
 //go:noescape

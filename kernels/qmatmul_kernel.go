@@ -140,11 +140,13 @@ const (
 var genericQgemm = qgemmKernel{id: qgemmGo, level: Generic, nr: 16, mrMax: 4, kalign: 4, name: "qgemm-16c4-go"}
 
 // qgemmGeneric is the Go twin of the int8 micro-kernels: the contract
-// above for an s8 A (or, when zeroPoint, a u8 A and corr), one row and one
-// panel at a time, the 16 sums of a row in an array the compiler keeps in
-// registers or on the stack.
-func qgemmGeneric(g *qgemmArgs, nr int, zeroPoint bool) {
+// above for an s8 A and 16-column panels, one row and one panel at a time,
+// the 16 sums of a row in locals that the compiler keeps in registers
+// where the architecture has enough (arm64).
+func qgemmGeneric(g *qgemmArgs) {
+	const nr = 16
 	kp := 4 * g.groups
+	rowScale := unsafe.Slice((*float32)(g.rowScale), g.m)
 	for q := 0; q < g.panels; q++ {
 		cols := nr
 		if q == g.panels-1 {
@@ -154,30 +156,32 @@ func qgemmGeneric(g *qgemmArgs, nr int, zeroPoint bool) {
 		panel := unsafe.Slice((*int8)(unsafe.Add(g.b, uintptr(q)*g.ldb)), kp*nr)
 		colScale := unsafe.Slice((*float32)(unsafe.Add(g.colScale, off)), nr)
 		bias := unsafe.Slice((*float32)(unsafe.Add(g.bias, off)), nr)
-		rowScale := unsafe.Slice((*float32)(g.rowScale), g.m)
 		for i := 0; i < g.m; i++ {
-			c := unsafe.Slice((*float32)(unsafe.Add(g.c, uintptr(i)*g.ldc+off)), cols)
-			var acc [32]int32
-			if zeroPoint {
-				copy(acc[:nr], unsafe.Slice((*int32)(unsafe.Add(g.corr, off)), nr))
-				a := unsafe.Slice((*uint8)(unsafe.Add(g.a, uintptr(i)*g.lda)), kp)
-				for grp := 0; grp < kp/4; grp++ {
-					a0, a1, a2, a3 := int32(a[4*grp]), int32(a[4*grp+1]), int32(a[4*grp+2]), int32(a[4*grp+3])
-					w := panel[grp*4*nr : grp*4*nr+4*nr]
-					for j := range nr {
-						acc[j] += a0*int32(w[4*j]) + a1*int32(w[4*j+1]) + a2*int32(w[4*j+2]) + a3*int32(w[4*j+3])
-					}
-				}
-			} else {
-				a := unsafe.Slice((*int8)(unsafe.Add(g.a, uintptr(i)*g.lda)), kp)
-				for grp := 0; grp < kp/4; grp++ {
-					a0, a1, a2, a3 := int32(a[4*grp]), int32(a[4*grp+1]), int32(a[4*grp+2]), int32(a[4*grp+3])
-					w := panel[grp*4*nr : grp*4*nr+4*nr]
-					for j := range nr {
-						acc[j] += a0*int32(w[4*j]) + a1*int32(w[4*j+1]) + a2*int32(w[4*j+2]) + a3*int32(w[4*j+3])
-					}
-				}
+			a := unsafe.Slice((*int8)(unsafe.Add(g.a, uintptr(i)*g.lda)), kp)
+			var s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15 int32
+			for grp := 0; grp < kp/4; grp++ {
+				x := (*[4]int8)(a[4*grp : 4*grp+4])
+				a0, a1, a2, a3 := int32(x[0]), int32(x[1]), int32(x[2]), int32(x[3])
+				w := (*[4 * nr]int8)(panel[grp*4*nr : grp*4*nr+4*nr])
+				s0 += a0*int32(w[0]) + a1*int32(w[1]) + a2*int32(w[2]) + a3*int32(w[3])
+				s1 += a0*int32(w[4]) + a1*int32(w[5]) + a2*int32(w[6]) + a3*int32(w[7])
+				s2 += a0*int32(w[8]) + a1*int32(w[9]) + a2*int32(w[10]) + a3*int32(w[11])
+				s3 += a0*int32(w[12]) + a1*int32(w[13]) + a2*int32(w[14]) + a3*int32(w[15])
+				s4 += a0*int32(w[16]) + a1*int32(w[17]) + a2*int32(w[18]) + a3*int32(w[19])
+				s5 += a0*int32(w[20]) + a1*int32(w[21]) + a2*int32(w[22]) + a3*int32(w[23])
+				s6 += a0*int32(w[24]) + a1*int32(w[25]) + a2*int32(w[26]) + a3*int32(w[27])
+				s7 += a0*int32(w[28]) + a1*int32(w[29]) + a2*int32(w[30]) + a3*int32(w[31])
+				s8 += a0*int32(w[32]) + a1*int32(w[33]) + a2*int32(w[34]) + a3*int32(w[35])
+				s9 += a0*int32(w[36]) + a1*int32(w[37]) + a2*int32(w[38]) + a3*int32(w[39])
+				s10 += a0*int32(w[40]) + a1*int32(w[41]) + a2*int32(w[42]) + a3*int32(w[43])
+				s11 += a0*int32(w[44]) + a1*int32(w[45]) + a2*int32(w[46]) + a3*int32(w[47])
+				s12 += a0*int32(w[48]) + a1*int32(w[49]) + a2*int32(w[50]) + a3*int32(w[51])
+				s13 += a0*int32(w[52]) + a1*int32(w[53]) + a2*int32(w[54]) + a3*int32(w[55])
+				s14 += a0*int32(w[56]) + a1*int32(w[57]) + a2*int32(w[58]) + a3*int32(w[59])
+				s15 += a0*int32(w[60]) + a1*int32(w[61]) + a2*int32(w[62]) + a3*int32(w[63])
 			}
+			acc := [nr]int32{s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15}
+			c := unsafe.Slice((*float32)(unsafe.Add(g.c, uintptr(i)*g.ldc+off)), cols)
 			sa := rowScale[i]
 			for j := range c {
 				s := sa * colScale[j]

@@ -12,7 +12,7 @@ func qgemmKernelFor(l Level) qgemmKernel {
 // callQgemm runs the int8 micro-kernel id (qmatmul_kernel.go).
 func callQgemm(id qgemmID, args *qgemmArgs) {
 	_ = id
-	qgemmGeneric(args, genericQgemm.nr, false)
+	qgemmGeneric(args)
 }
 
 // qabsMax returns absMaxBits(row) with level l's row kernel.
