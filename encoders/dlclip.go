@@ -133,7 +133,7 @@ func (k keras) dense(names []string, in int, outs []int, bias bool) *kernels.Pac
 			w = append(w, part[r*outs[i]:(r+1)*outs[i]]...)
 		}
 	}
-	p, err := kernels.PackKN(w, in, n, b)
+	p, err := kernels.PackKNAs(k.precision, w, in, n, b)
 	if err != nil {
 		k.fail(fmt.Errorf("%s: %s: %w", k.f.Name(), names[0], err))
 		p, _ = kernels.PackKN(nil, 0, 0, nil)
@@ -221,17 +221,17 @@ type DLCLIP struct {
 
 // LoadDLCLIP reads a dl_techniques CLIP file (class_name "CLIP"). Errors
 // name the file and the tensor or key.
-func LoadDLCLIP(path string) (*DLCLIP, error) {
+func LoadDLCLIP(path string, opts ...LoadOption) (*DLCLIP, error) {
 	f, err := weights.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("encoders: %w", err)
 	}
 	defer f.Close()
-	return NewDLCLIP(f)
+	return NewDLCLIP(f, opts...)
 }
 
 // NewDLCLIP builds dl_techniques' CLIP from f; f may be closed afterwards.
-func NewDLCLIP(f *weights.File) (*DLCLIP, error) {
+func NewDLCLIP(f *weights.File, opts ...LoadOption) (*DLCLIP, error) {
 	md := f.Metadata()
 	if md["class_name"] != ClassDLCLIP {
 		return nil, fmt.Errorf("encoders: %s: class_name %q, want %q", f.Name(), md["class_name"], ClassDLCLIP)
@@ -240,7 +240,7 @@ func NewDLCLIP(f *weights.File) (*DLCLIP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoders: %s: %w", f.Name(), err)
 	}
-	l := &loader{f: f}
+	l := newLoader(f, opts)
 	k := keras{l, cfg.Name + "/"}
 	m := &DLCLIP{name: f.Name(), cfg: cfg}
 	p, d := cfg.PatchSize, cfg.VisionWidth

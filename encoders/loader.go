@@ -13,9 +13,29 @@ import (
 // names are PyTorch state_dict keys. The first error sticks, so a tower's
 // constructor reads every weight and checks err once.
 type loader struct {
-	f      *weights.File
-	err    error
-	packed int // bytes the model keeps
+	f         *weights.File
+	err       error
+	packed    int               // bytes the model keeps
+	precision kernels.Precision // of the layers' products (Quantize)
+}
+
+// A LoadOption adjusts Load, New, LoadDLCLIP and NewDLCLIP.
+type LoadOption func(*loader)
+
+// Quantize packs the encoder's linear layers at precision p: with
+// kernels.Int8 (heads.Int8 is the same value) every linear layer of the
+// transformer layers and the projections holds int8 weights with a
+// float32 scale per output column, and quantizes its input rows per call.
+// The patch embedding (it reads the pixels), the norms, the embedding
+// tables and attention stay float32.
+func Quantize(p kernels.Precision) LoadOption { return func(l *loader) { l.precision = p } }
+
+func newLoader(f *weights.File, opts []LoadOption) *loader {
+	l := &loader{f: f}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 func (l *loader) fail(err error) {
@@ -88,7 +108,7 @@ func (l *loader) linear(prefixes []string, in, out int, withBias bool) *kernels.
 			bias = append(bias, l.read(p+".bias", out)...)
 		}
 	}
-	packed := l.pack(w, n, in, bias, prefixes[0])
+	packed := l.pack(l.precision, w, n, in, bias, prefixes[0])
 	for _, p := range prefixes {
 		l.f.Release(p + ".weight")
 		l.f.Release(p + ".bias")
@@ -96,13 +116,13 @@ func (l *loader) linear(prefixes []string, in, out int, withBias bool) *kernels.
 	return packed
 }
 
-// pack packs w [n, k] (a torch weight) with bias; an empty matrix after an
-// error.
-func (l *loader) pack(w []float32, n, k int, bias []float32, name string) *kernels.PackedWeights {
+// pack packs w [n, k] (a torch weight) with bias at precision prec; an
+// empty matrix after an error.
+func (l *loader) pack(prec kernels.Precision, w []float32, n, k int, bias []float32, name string) *kernels.PackedWeights {
 	if l.err != nil {
 		w, bias, n, k = nil, nil, 0, 0
 	}
-	p, err := kernels.PackNK(w, n, k, bias)
+	p, err := kernels.PackNKAs(prec, w, n, k, bias)
 	if err != nil {
 		l.fail(fmt.Errorf("%s: %s: %w", l.f.Name(), name, err))
 		p, _ = kernels.PackNK(nil, 0, 0, nil)

@@ -52,7 +52,7 @@ const maxConfigSize = 1 << 20
 // Load reads the Hugging Face model directory dir (config.json and
 // model.safetensors, as transformers saves them) and packs its weights.
 // Errors name the file and the tensor or key.
-func Load(dir string) (*Model, error) {
+func Load(dir string, opts ...LoadOption) (*Model, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("encoders: %w", err)
@@ -75,7 +75,7 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("encoders: %w", err)
 	}
 	defer f.Close()
-	m, err := New(cfg, f)
+	m, err := New(cfg, f, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +91,11 @@ func Load(dir string) (*Model, error) {
 
 // New builds the towers that cfg describes from f's tensors, named as a
 // transformers state_dict names them. f may be closed afterwards.
-func New(cfg Config, f *weights.File) (*Model, error) {
+func New(cfg Config, f *weights.File, opts ...LoadOption) (*Model, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("encoders: %s: %w", f.Name(), err)
 	}
-	l := &loader{f: f}
+	l := newLoader(f, opts)
 	m := &Model{name: f.Name(), cfg: cfg}
 	if cfg.Vision != nil && f.Has("vision_model.embeddings.patch_embedding.weight") {
 		m.vision = loadVision(l, cfg.Family, cfg.Vision, cfg.Projection)

@@ -60,7 +60,7 @@ func loadVision(l *loader, family Family, c *TowerConfig, projection int) *visio
 		v.class = l.vec(e+"class_embedding", d)
 		tokens++
 	}
-	v.patch = l.pack(w, d, c.Channels*p*p, append([]float32(nil), bias...), e+"patch_embedding")
+	v.patch = l.pack(kernels.Float32, w, d, c.Channels*p*p, append([]float32(nil), bias...), e+"patch_embedding")
 	v.pos = l.vec(e+"position_embedding.weight", tokens, d)
 	if family == CLIP {
 		n := l.layerNorm("vision_model.pre_layrnorm", d, c.Eps)
@@ -91,9 +91,9 @@ func loadAttentionPool(l *loader, prefix string, c *TowerConfig) *attentionPool 
 			}
 			a.query[j] = float32(s)
 		}
-		a.kv = l.pack(in[d*d:], 2*d, d, append([]float32(nil), inBias[d:]...), prefix+"attention.in_proj")
+		a.kv = l.pack(l.precision, in[d*d:], 2*d, d, append([]float32(nil), inBias[d:]...), prefix+"attention.in_proj")
 	} else {
-		a.kv = l.pack(nil, 0, 0, nil, prefix+"attention.in_proj")
+		a.kv = l.pack(kernels.Float32, nil, 0, 0, nil, prefix+"attention.in_proj")
 	}
 	a.out = l.linear([]string{prefix + "attention.out_proj"}, d, d, true)
 	a.norm = l.layerNorm(prefix+"layernorm", d, c.Eps)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/runtime"
+	"github.com/vlmrt/vlmrt/weights"
 )
 
 // Source is where a head reads its weights: Keras variable paths relative to
@@ -42,6 +43,17 @@ type loader struct {
 	// derived counts the model's weights arranged after loading (nil in a
 	// loader that only totals others).
 	derived *atomic.Int64
+	// precision is how float kernels are packed, and dequantize whether
+	// I8 kernels are read as float (Quantize).
+	precision  kernels.Precision
+	dequantize bool
+}
+
+// int8Source is a Source that hands out kernels stored as I8 without
+// dequantizing them (weights.Scope is one).
+type int8Source interface {
+	Info(path string) (weights.TensorInfo, bool)
+	Quantized(path string, shape ...int) ([]int8, []float32, error)
 }
 
 func (l *loader) fail(err error) {
@@ -93,6 +105,11 @@ func (l *loader) dense(path string, in, out int, withBias bool) *kernels.PackedW
 // differential attention as one [in, 2*out] product. A single layer is
 // packed straight from the file's view, with no copy in between.
 func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernels.PackedWeights {
+	if q, scale := l.readInt8(paths, in, out); q != nil {
+		packed := l.packInt8(q, scale, in, out*len(paths), l.readBias(paths, out, withBias), paths[0])
+		l.release(paths)
+		return packed
+	}
 	w, bias := l.readConcat(paths, in, out, withBias)
 	packed := l.pack(w, in, out*len(paths), bias, paths[0])
 	l.release(paths)
@@ -104,6 +121,14 @@ func (l *loader) denseConcat(paths []string, in, out int, withBias bool) *kernel
 // rows that read x2 apart: concat(x1, x2) W + b = x1 W_top + (x2 W_bottom
 // + b). The bias goes with the bottom part.
 func (l *loader) denseSplit(paths []string, half, out int, withBias bool) splitDense {
+	if q, scale := l.readInt8(paths, 2*half, out); q != nil {
+		n := out * len(paths)
+		bias := l.readBias(paths, out, withBias)
+		s := splitDense{top: l.packInt8(q[:half*n], scale, half, n, nil, paths[0]),
+			bottom: l.packInt8(q[half*n:], scale, half, n, bias, paths[0])}
+		l.release(paths)
+		return s
+	}
 	w, bias := l.readConcat(paths, 2*half, out, withBias)
 	n := out * len(paths)
 	var top, bottom []float32
@@ -129,14 +154,8 @@ func (l *loader) readConcat(paths []string, in, out int, withBias bool) (w, bias
 			return nil, nil
 		}
 		l.raw += 4 * len(k)
-		if withBias {
-			if bias == nil { // sized only once a kernel of this width exists
-				bias = make([]float32, n)
-			}
-			copy(bias[p*out:], l.vec(path+"/bias", out))
-		}
 		if len(paths) == 1 {
-			return k, bias
+			return k, l.readBias(paths, out, withBias)
 		}
 		if w == nil {
 			w = make([]float32, in*n)
@@ -145,7 +164,68 @@ func (l *loader) readConcat(paths []string, in, out int, withBias bool) (w, bias
 			copy(w[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
 		}
 	}
-	return w, bias
+	return w, l.readBias(paths, out, withBias)
+}
+
+// readBias returns the biases of paths side by side ([len(paths)*out]), or
+// nil without bias.
+func (l *loader) readBias(paths []string, out int, withBias bool) []float32 {
+	if !withBias || l.err != nil {
+		return nil
+	}
+	bias := make([]float32, out*len(paths))
+	for p, path := range paths {
+		copy(bias[p*out:], l.vec(path+"/bias", out))
+	}
+	return bias
+}
+
+// readInt8 returns the kernels of paths side by side as one int8 [in, n]
+// matrix with its column scales when the source stores every one of them
+// as I8; nil otherwise (the float path reads them, dequantized).
+func (l *loader) readInt8(paths []string, in, out int) ([]int8, []float32) {
+	src, ok := l.src.(int8Source)
+	if !ok || l.err != nil || l.dequantize {
+		return nil, nil
+	}
+	for _, path := range paths {
+		if info, ok := src.Info(path + "/kernel"); !ok || info.DType != weights.I8 {
+			return nil, nil
+		}
+	}
+	n := out * len(paths)
+	var q []int8
+	var scale []float32
+	for p, path := range paths {
+		k, sc, err := src.Quantized(path+"/kernel", in, out)
+		if err != nil {
+			l.fail(err)
+			return nil, nil
+		}
+		l.raw += 4 * len(k)
+		if len(paths) == 1 {
+			return k, sc
+		}
+		if q == nil {
+			q, scale = make([]int8, in*n), make([]float32, n)
+		}
+		for i := 0; i < in; i++ {
+			copy(q[i*n+p*out:i*n+(p+1)*out], k[i*out:(i+1)*out])
+		}
+		copy(scale[p*out:], sc)
+	}
+	return q, scale
+}
+
+// packInt8 packs an int8 kernel [in, n] with its column scales.
+func (l *loader) packInt8(q []int8, scale []float32, in, n int, bias []float32, path string) *kernels.PackedWeights {
+	packed, err := kernels.PackInt8KN(q, scale, in, n, bias)
+	if err != nil {
+		l.fail(fmt.Errorf("%s/kernel: %w", path, err))
+		packed, _ = kernels.PackKN(nil, 0, 0, nil)
+	}
+	l.packed += packed.Bytes()
+	return packed
 }
 
 // pack packs w [in, n] with bias, or an empty matrix after an error.
@@ -153,7 +233,7 @@ func (l *loader) pack(w []float32, in, n int, bias []float32, path string) *kern
 	if l.err != nil {
 		w, bias, in, n = nil, nil, 0, 0
 	}
-	packed, err := kernels.PackKN(w, in, n, bias)
+	packed, err := kernels.PackKNAs(l.precision, w, in, n, bias)
 	if err != nil {
 		l.fail(fmt.Errorf("%s: %w", path, err))
 		packed, _ = kernels.PackKN(nil, 0, 0, nil)

@@ -37,6 +37,7 @@ type Model struct {
 	tokenizer   string // the metadata key "tokenizer": JSON text or a path
 	encoder     string // the metadata key "encoder": a path relative to the file
 	labels      []string
+	load        loadOptions
 }
 
 // task is one named head of a model.
@@ -48,19 +49,19 @@ type task struct {
 
 // Load reads the model file at path, builds its head and packs its weights.
 // The file is closed before Load returns: the model keeps only packed copies.
-func Load(path string) (*Model, error) {
+func Load(path string, opts ...LoadOption) (*Model, error) {
 	f, err := weights.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return New(f)
+	return New(f, opts...)
 }
 
 // New builds the head described by f's metadata from f's tensors. The model
 // copies what it keeps, so f may be closed afterwards.
-func New(f *weights.File) (*Model, error) {
-	m, err := NewFromSource(f.Metadata(), func(head string) Source { return f.Scope(head) })
+func New(f *weights.File, opts ...LoadOption) (*Model, error) {
+	m, err := NewFromSource(f.Metadata(), func(head string) Source { return f.Scope(head) }, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("heads: %s: %w", f.Name(), err)
 	}
@@ -71,9 +72,12 @@ func New(f *weights.File) (*Model, error) {
 // and the optional generation and tokenizer keys) and a source of weights
 // per head scope ("cap_head", ...). It serves weights that do not come from
 // a safetensors file, e.g. synthetic weights in benchmarks.
-func NewFromSource(metadata map[string]string, scope func(head string) Source) (*Model, error) {
+func NewFromSource(metadata map[string]string, scope func(head string) Source, opts ...LoadOption) (*Model, error) {
 	md := metadata
 	m := &Model{class: md["class_name"], config: md["config"], tokenizer: md["tokenizer"]}
+	for _, o := range opts {
+		o(&m.load)
+	}
 	if m.class == "" {
 		return nil, fmt.Errorf("%w: metadata has no class_name", ErrConfig)
 	}
@@ -115,13 +119,19 @@ func (m *Model) loadSingle(scope func(string) Source, class string, c *config) (
 		return nil, err
 	}
 	name := tc.Name + "_head"
-	l := &loader{src: scope(name), derived: &m.derived}
+	l := m.newLoader(scope(name))
 	h, err := loadHead(l, class, c, tc, name)
 	if err != nil {
 		return nil, err
 	}
 	m.tasks = []task{{kind: tc.TaskType, head: h}}
 	return l, nil
+}
+
+// newLoader returns a loader of the model's weights under one head scope.
+func (m *Model) newLoader(src Source) *loader {
+	return &loader{src: src, derived: &m.derived, precision: m.load.precision,
+		dequantize: m.load.set && m.load.precision == Float32}
 }
 
 // loadHead builds the head of class from config c.
@@ -197,7 +207,7 @@ func (m *Model) loadMultiTask(scope func(string) Source, c *config) (*loader, er
 		headCfg = headCfg.with(kwargs.Object(key))
 		headCfg.keys["task_config"] = tasks.keys[key]
 		name := tc.Name + "_head"
-		l := &loader{src: scope(name), derived: &m.derived}
+		l := m.newLoader(scope(name))
 		h, err := loadHead(l, class, headCfg, tc, name)
 		if err != nil {
 			return nil, fmt.Errorf("task %s: %w", tc.Name, err)

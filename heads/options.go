@@ -1,6 +1,10 @@
 package heads
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/vlmrt/vlmrt/kernels"
+)
 
 // An Option adjusts Model.Compile or Model.NewGenerator. The zero set of
 // options is the common case: every task of the model, and generation with
@@ -71,4 +75,36 @@ func (m *Model) generatorOptions(opts []Option) options {
 		o.beam = defaultBeam
 	}
 	return o
+}
+
+// A LoadOption adjusts Load, New and NewFromSource.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	precision kernels.Precision
+	set       bool // Quantize was given
+}
+
+// Precision is how a head's Dense kernels are stored and multiplied.
+type Precision = kernels.Precision
+
+// The precisions Quantize takes.
+const (
+	// Float32 keeps float kernels as float32 (the default).
+	Float32 = kernels.Float32
+	// Int8 quantizes every Dense kernel at load to int8 with a float32
+	// scale per output column (symmetric); the products quantize their
+	// input rows per call and sum in int32. Norms, biases, embedding
+	// tables and attention (whose operands are activations) stay
+	// float32.
+	Int8 = kernels.Int8
+)
+
+// Quantize sets the precision of the model's Dense kernels. Without it,
+// float kernels run as float32 and kernels that the file stores as I8
+// (with their .scale, SPEC.md 1) run as int8, never dequantized.
+// Quantize(Int8) quantizes the float ones too; Quantize(Float32)
+// dequantizes the I8 ones, for the float math SPEC.md 2 defines.
+func Quantize(p Precision) LoadOption {
+	return func(o *loadOptions) { o.precision, o.set = p, true }
 }

@@ -24,9 +24,9 @@ func loadFixture(t testing.TB, path string) (*Model, *runtime.Plan, Inputs) {
 
 // openFixture is loadFixture that also returns the fixture's file, open
 // until the test ends, for its reference outputs.
-func openFixture(t testing.TB, path string) (*weights.File, *Model, *runtime.Plan, Inputs) {
+func openFixture(t testing.TB, path string, opts ...LoadOption) (*weights.File, *Model, *runtime.Plan, Inputs) {
 	t.Helper()
-	f, m, in := openModel(t, path)
+	f, m, in := openModel(t, path, opts...)
 	plan, err := m.Compile(in.Shapes)
 	require.NoError(t, err)
 	return f, m, plan, in
@@ -35,12 +35,12 @@ func openFixture(t testing.TB, path string) (*weights.File, *Model, *runtime.Pla
 // openModel returns a fixture's file (open until the test ends), its model
 // and its inputs, without compiling (a generation fixture holds only the
 // memory's inputs).
-func openModel(t testing.TB, path string) (*weights.File, *Model, Inputs) {
+func openModel(t testing.TB, path string, opts ...LoadOption) (*weights.File, *Model, Inputs) {
 	t.Helper()
 	f, err := weights.Open(path)
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
-	m, err := New(f)
+	m, err := New(f, opts...)
 	require.NoError(t, err)
 	in, err := ReadInputs(f)
 	require.NoError(t, err)

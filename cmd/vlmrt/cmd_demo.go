@@ -82,7 +82,7 @@ func openDemo(name string) (*weights.File, *heads.Model, heads.Inputs, error) {
 	if err != nil {
 		return nil, nil, heads.Inputs{}, err
 	}
-	m, err := heads.New(f)
+	m, err := heads.New(f, heads.Quantize(heads.Float32)) // SPEC.md 2: float math, I8 kernels dequantized
 	if err != nil {
 		return nil, nil, heads.Inputs{}, err
 	}
