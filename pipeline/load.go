@@ -52,6 +52,22 @@ type options struct {
 	tokenizer string
 	beam      int
 	maxLength int
+	quantize  *heads.Precision
+}
+
+// headOptions and encoderOptions are the load options WithQuantize gives.
+func (o *options) headOptions() []heads.LoadOption {
+	if o.quantize == nil {
+		return nil
+	}
+	return []heads.LoadOption{heads.Quantize(*o.quantize)}
+}
+
+func (o *options) encoderOptions() []encoders.LoadOption {
+	if o.quantize == nil {
+		return nil
+	}
+	return []encoders.LoadOption{encoders.Quantize(*o.quantize)}
 }
 
 // WithPool runs every plan of the pipeline on pool's workers (default: the
@@ -65,6 +81,13 @@ func WithEncoder(path string) Option { return func(o *options) { o.encoder = pat
 // WithTokenizer reads text with the tokenizer.json at path instead of the
 // encoder's, and writes captions with it instead of the head's.
 func WithTokenizer(path string) Option { return func(o *options) { o.tokenizer = path } }
+
+// WithQuantize packs the products of the encoder and the head at
+// precision p: heads.Int8 quantizes their weights at load (see
+// heads.Quantize and encoders.Quantize for which layers stay float32),
+// heads.Float32 keeps or makes them float32. Without it, float weights stay
+// float32 and a head's I8 weights run as int8.
+func WithQuantize(p heads.Precision) Option { return func(o *options) { o.quantize = &p } }
 
 // WithBeam sets the beam size of captioning (default: the head's
 // generation metadata, or greedy decoding).
@@ -120,7 +143,7 @@ func load(src files, path string, opts []Option) (*Pipeline, error) {
 			return nil, err
 		}
 		if hp := src.join(path, HeadFile); src.exists(hp) {
-			if m.head, err = loadHead(src, hp); err != nil {
+			if m.head, err = loadHead(src, hp, m.opts.headOptions()); err != nil {
 				return nil, err
 			}
 			headTokenizer = resolveText(src, m.head.Tokenizer(), hp)
@@ -138,7 +161,7 @@ func load(src files, path string, opts []Option) (*Pipeline, error) {
 			}
 			break
 		}
-		if m.head, err = loadHead(src, path); err != nil {
+		if m.head, err = loadHead(src, path, m.opts.headOptions()); err != nil {
 			return nil, err
 		}
 		headTokenizer = resolveText(src, m.head.Tokenizer(), path)
@@ -167,13 +190,13 @@ func load(src files, path string, opts []Option) (*Pipeline, error) {
 }
 
 // loadHead reads the head file at path.
-func loadHead(src files, path string) (*heads.Model, error) {
+func loadHead(src files, path string, opts []heads.LoadOption) (*heads.Model, error) {
 	f, err := src.open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return heads.New(f)
+	return heads.New(f, opts...)
 }
 
 // maxConfigSize bounds the JSON files a model directory holds beside its
@@ -200,7 +223,7 @@ func (m *model) loadEncoder(src files, path string) error {
 	if class := f.Metadata()["class_name"]; class != encoders.ClassDLCLIP {
 		return fmt.Errorf("pipeline: encoder %s: class_name %q, want a Hugging Face model directory or a dl_techniques %q file", path, class, encoders.ClassDLCLIP)
 	}
-	e, err := encoders.NewDLCLIP(f)
+	e, err := encoders.NewDLCLIP(f, m.opts.encoderOptions()...)
 	if err != nil {
 		return err
 	}
@@ -236,7 +259,7 @@ func (m *model) loadHFEncoder(src files, dir string) error {
 		return err
 	}
 	defer f.Close()
-	e, err := encoders.New(cfg, f)
+	e, err := encoders.New(cfg, f, m.opts.encoderOptions()...)
 	if err != nil {
 		return err
 	}
