@@ -40,7 +40,7 @@ func (p *PackedWeights) Quantized() bool { return p.q != nil }
 // s[j] = max over k of |W[k][j]| / 127 (float32) and the weights
 // q[k][j] = W[k][j] / s[j] rounded half to even (in float64) and clamped to
 // [-127, 127], so that q * s[j] stands for W; a column of zeros gets scale
-// 0. bias (nil or N values) stays float32. Products with the result quantize
+// 1 and zero weights. bias (nil or N values) stays float32. Products with the result quantize
 // A per row at each call (MatMul). It returns an error for negative sizes,
 // lengths that do not match, K above MaxInt8K, or a weight that is NaN or
 // infinite (naming its row and column).
@@ -64,6 +64,29 @@ func quantize(w []float32, k, n int, bias []float32, rs, cs int) (*PackedWeights
 	if k > MaxInt8K {
 		return nil, fmt.Errorf("kernels: quantize: K = %d exceeds MaxInt8K = %d", k, MaxInt8K)
 	}
+	q, scale, err := quantizeColumns(w, k, n, rs, cs)
+	if err != nil {
+		return nil, err
+	}
+	p := newInt8Packed(k, n, scale, bias)
+	p.q.fill(q, k, n)
+	return p, nil
+}
+
+// QuantizeColumns quantizes W, row-major K x N, per column as QuantizeKN
+// does, and returns the int8 weights (row-major K x N) and the column
+// scales, the form of an I8 kernel and its ".scale" in a model file
+// (SPEC.md section 1). A column of zeros gets scale 1 (any positive scale
+// stands for it, and PackInt8KN takes only positive ones). It returns an
+// error for lengths that do not match or a NaN or infinite weight.
+func QuantizeColumns(w []float32, k, n int) (q []int8, scale []float32, err error) {
+	if err := checkPack(len(w), k, n, nil); err != nil {
+		return nil, nil, err
+	}
+	return quantizeColumns(w, k, n, n, 1)
+}
+
+func quantizeColumns(w []float32, k, n, rs, cs int) ([]int8, []float32, error) {
 	scale := make([]float32, n)
 	q := make([]int8, k*n) // K x N, row-major
 	for j := 0; j < n; j++ {
@@ -71,23 +94,22 @@ func quantize(w []float32, k, n int, bias []float32, rs, cs int) (*PackedWeights
 		for r := 0; r < k; r++ {
 			v := w[r*rs+j*cs]
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("kernels: quantize: weight [%d][%d] (row, column of the K x N matrix) is %v", r, j, v)
+				return nil, nil, fmt.Errorf("kernels: quantize: weight [%d][%d] (row, column of the K x N matrix) is %v", r, j, v)
 			}
 			amax = max(amax, float32(math.Abs(float64(v))))
 		}
 		s := amax / 127
-		scale[j] = s
 		if s == 0 {
+			scale[j] = 1 // a column of zeros: q stays 0
 			continue
 		}
+		scale[j] = s
 		for r := 0; r < k; r++ {
 			v := math.RoundToEven(float64(w[r*rs+j*cs]) / float64(s))
 			q[r*n+j] = int8(max(-127, min(127, v)))
 		}
 	}
-	p := newInt8Packed(k, n, scale, bias)
-	p.q.fill(q, k, n)
-	return p, nil
+	return q, scale, nil
 }
 
 // PackInt8KN packs int8 weights q, row-major K x N, with one scale per

@@ -20,14 +20,19 @@ import (
 
 // benchModel measures a whole head: "vlmrt bench --model M --inputs I".
 func benchModel(args []string, w io.Writer) error {
-	fs := newFlags("bench", "--model M [--inputs I] [--task T] [--runs N] [--threads T] [--isa L]\n"+
+	fs := newFlags("bench", "--model M [--inputs I] [--task T] [--runs N] [--quantize int8] [--threads T] [--isa L]\n"+
 		"       vlmrt bench KERNEL [flags] (KERNEL: "+strings.Join(benchKernelNames(), ", ")+"; vlmrt bench KERNEL -h)")
 	model := fs.String("model", "", "model file (safetensors)")
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (default: the model file)")
 	task := fs.String("task", "", "task of a multi-task head (default: all)")
 	runs := fs.Int("runs", 100, "measured runs")
 	machine := addMachineFlags(fs, 1)
+	quantize := addQuantizeFlag(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	precision, err := quantize.precision()
+	if err != nil {
 		return err
 	}
 	if *model == "" {
@@ -49,14 +54,19 @@ func benchModel(args []string, w io.Writer) error {
 		if *inputs == *model {
 			*inputs = ""
 		}
-		e, es, p, err := openEncoderSession(*model, *inputs, machine)
+		var opts []encoders.LoadOption
+		if precision != nil {
+			opts = append(opts, encoders.Quantize(*precision))
+		}
+		e, es, p, err := openEncoderSession(*model, *inputs, machine, opts)
 		if err != nil {
 			return err
 		}
 		class, s, pool, packed = "encoder "+e.Config().Family.String()+" ("+strings.Join(e.Towers(), ", ")+")", es, p, e.PackedBytes()
 		weightBytes = packed
 	} else {
-		m, hs, p, err := openSession(*model, *inputs, *task, machine)
+		opts, _ := quantize.headOptions()
+		m, hs, p, err := openSession(*model, *inputs, *task, machine, opts)
 		if err != nil {
 			return err
 		}
@@ -119,11 +129,11 @@ func allocsPerRun(run func(), n int) float64 {
 // input.input_ids [B, T]; both give one plan running both towers), or, with
 // no inputs file, the vision tower on one random image (the text tower on
 // one random sequence of its full context when it has no vision tower).
-func openEncoderSession(dir, inputs string, machine machineFlags) (*encoders.Model, *runtime.Session, *parallel.Pool, error) {
+func openEncoderSession(dir, inputs string, machine machineFlags, opts []encoders.LoadOption) (*encoders.Model, *runtime.Session, *parallel.Pool, error) {
 	if err := machine.apply(); err != nil {
 		return nil, nil, nil, err
 	}
-	m, err := encoders.Load(dir)
+	m, err := encoders.Load(dir, opts...)
 	if err != nil {
 		return nil, nil, nil, err
 	}

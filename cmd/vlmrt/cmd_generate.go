@@ -20,7 +20,7 @@ func init() {
 
 func runGenerate(args []string, w io.Writer) error {
 	fs := newFlags("generate", "--model M [--inputs I] --out O [--beam K] [--max-length L] [--bos B] [--eos E] "+
-		"[--temperature T --top-k K --top-p P --seed S] [--tokenizer FILE] [--threads T] [--isa L]")
+		"[--temperature T --top-k K --top-p P --seed S] [--tokenizer FILE] [--quantize int8] [--threads T] [--isa L]")
 	model := fs.String("model", "", "model file (safetensors) with token_embedding")
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (default: the model file)")
 	out := fs.String("out", "", "file to write output.tokens and output.lengths to")
@@ -35,7 +35,12 @@ func runGenerate(args []string, w io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the sampler")
 	tokenizerPath := fs.String("tokenizer", "", "tokenizer.json to print text with (default: the model's metadata)")
 	machine := addMachineFlags(fs, 1)
+	quantize := addQuantizeFlag(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	loadOpts, err := quantize.headOptions()
+	if err != nil {
 		return err
 	}
 	if *model == "" || *out == "" {
@@ -47,7 +52,7 @@ func runGenerate(args []string, w io.Writer) error {
 	if err := machine.apply(); err != nil {
 		return err
 	}
-	m, in, err := loadModelAndInputs(*model, *inputs)
+	m, in, err := loadModelAndInputs(*model, *inputs, loadOpts...)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 type pipelineFlags struct {
 	model, encoder, tokenizer *string
 	machine                   machineFlags
+	quantize                  quantizeFlag
 }
 
 func addPipelineFlags(fs *flagSet) pipelineFlags {
@@ -44,6 +45,7 @@ func addPipelineFlags(fs *flagSet) pipelineFlags {
 		encoder:   fs.String("encoder", "", "the encoder to use instead of the one the head's metadata names"),
 		tokenizer: fs.String("tokenizer", "", "tokenizer.json to use instead of the model's"),
 		machine:   addMachineFlags(fs, 1),
+		quantize:  addQuantizeFlag(fs),
 	}
 }
 
@@ -56,15 +58,21 @@ func (f pipelineFlags) load(opts ...pipeline.Option) (*pipeline.Pipeline, *paral
 	if err := f.machine.apply(); err != nil {
 		return nil, nil, err
 	}
-	pool := f.machine.pool()
-	opts = append(opts, pipeline.WithPool(pool))
+	precision, err := f.quantize.precision()
+	if err != nil {
+		return nil, nil, err
+	}
+	if precision != nil {
+		opts = append(opts, pipeline.WithQuantize(*precision))
+	}
 	if *f.encoder != "" {
 		opts = append(opts, pipeline.WithEncoder(*f.encoder))
 	}
 	if *f.tokenizer != "" {
 		opts = append(opts, pipeline.WithTokenizer(*f.tokenizer))
 	}
-	p, err := pipeline.Load(*f.model, opts...)
+	pool := f.machine.pool()
+	p, err := pipeline.Load(*f.model, append(opts, pipeline.WithPool(pool))...)
 	if err != nil {
 		closePool(pool)
 		return nil, nil, err

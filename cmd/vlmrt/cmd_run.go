@@ -16,19 +16,24 @@ func init() {
 }
 
 func runRun(args []string, w io.Writer) error {
-	fs := newFlags("run", "--model M --inputs I --out O [--task T] [--threads T] [--isa L]")
+	fs := newFlags("run", "--model M --inputs I --out O [--task T] [--quantize int8] [--threads T] [--isa L]")
 	model := fs.String("model", "", "model file (safetensors)")
 	inputs := fs.String("inputs", "", "file with the input.<key> tensors (may be the model file)")
 	out := fs.String("out", "", "file to write the output.<key> tensors to")
 	task := fs.String("task", "", "task of a multi-task head (default: all)")
 	machine := addMachineFlags(fs, 1)
+	quantize := addQuantizeFlag(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if *model == "" || *inputs == "" || *out == "" {
 		return errors.New("--model, --inputs and --out are required")
 	}
-	_, s, pool, err := openSession(*model, *inputs, *task, machine)
+	opts, err := quantize.headOptions()
+	if err != nil {
+		return err
+	}
+	_, s, pool, err := openSession(*model, *inputs, *task, machine, opts)
 	if err != nil {
 		return err
 	}
@@ -44,11 +49,11 @@ func runRun(args []string, w io.Writer) error {
 // openSession selects the kernel level, loads the model, compiles it for
 // the shapes of the inputs file and returns a session with the inputs
 // filled, and its worker pool (nil for one thread) for the caller to close.
-func openSession(model, inputs, task string, machine machineFlags) (*heads.Model, *runtime.Session, *parallel.Pool, error) {
+func openSession(model, inputs, task string, machine machineFlags, opts []heads.LoadOption) (*heads.Model, *runtime.Session, *parallel.Pool, error) {
 	if err := machine.apply(); err != nil {
 		return nil, nil, nil, err
 	}
-	m, in, err := loadModelAndInputs(model, inputs)
+	m, in, err := loadModelAndInputs(model, inputs, opts...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -66,8 +71,8 @@ func openSession(model, inputs, task string, machine machineFlags) (*heads.Model
 }
 
 // loadModelAndInputs loads the model and reads the inputs file.
-func loadModelAndInputs(model, inputs string) (*heads.Model, heads.Inputs, error) {
-	m, err := heads.Load(model)
+func loadModelAndInputs(model, inputs string, opts ...heads.LoadOption) (*heads.Model, heads.Inputs, error) {
+	m, err := heads.Load(model, opts...)
 	if err != nil {
 		return nil, heads.Inputs{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vlmrt/vlmrt/heads"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
 )
@@ -142,4 +143,32 @@ func (fs *flagSet) parseInterspersed(args []string) error {
 		fs.positional = append(fs.positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// quantizeFlag is --quantize: the precision models are loaded at.
+type quantizeFlag struct{ name *string }
+
+func addQuantizeFlag(fs *flagSet) quantizeFlag {
+	return quantizeFlag{fs.String("quantize", "", "load the model's products as int8 or float32 (default: float weights as float32, I8 weights as int8)")}
+}
+
+// precision returns the precision asked for, nil when the flag is unset.
+func (q quantizeFlag) precision() (*heads.Precision, error) {
+	if *q.name == "" {
+		return nil, nil
+	}
+	p, err := kernels.ParsePrecision(*q.name)
+	if err != nil {
+		return nil, fmt.Errorf("--quantize: %w", err)
+	}
+	return &p, nil
+}
+
+// headOptions returns the heads.Load options of the flag.
+func (q quantizeFlag) headOptions() ([]heads.LoadOption, error) {
+	p, err := q.precision()
+	if p == nil || err != nil {
+		return nil, err
+	}
+	return []heads.LoadOption{heads.Quantize(*p)}, nil
 }
