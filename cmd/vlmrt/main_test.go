@@ -178,7 +178,7 @@ func TestHelp(t *testing.T) {
 	code, stdout, stderr := runCmd("run", "--bogus")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
-	assert.Equal(t, "vlmrt run: flag provided but not defined: -bogus (usage: vlmrt run --model M --inputs I --out O [--task T] [--threads T] [--isa L])\n", stderr)
+	assert.Equal(t, "vlmrt run: flag provided but not defined: -bogus (usage: vlmrt run --model M --inputs I --out O [--task T] [--quantize int8] [--threads T] [--isa L])\n", stderr)
 }
 
 // TestBadISA checks that every command that takes --isa names the flag and
