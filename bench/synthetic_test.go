@@ -50,7 +50,7 @@ func (s *syntheticSource) Has(path string) bool {
 
 // syntheticModel builds a head of class with the given head keys and
 // task_config, its weights random.
-func syntheticModel(tb testing.TB, class string, headKeys, task map[string]any, optional map[string][]int) *heads.Model {
+func syntheticModel(tb testing.TB, class string, headKeys, task map[string]any, optional map[string][]int, opts ...heads.LoadOption) *heads.Model {
 	tb.Helper()
 	cfg := map[string]any{}
 	for k, v := range headKeys {
@@ -63,7 +63,7 @@ func syntheticModel(tb testing.TB, class string, headKeys, task map[string]any, 
 	}
 	src := &syntheticSource{rng: rand.New(rand.NewPCG(1, 2)), optional: optional}
 	m, err := heads.NewFromSource(map[string]string{"class_name": class, "config": string(js)},
-		func(string) heads.Source { return src })
+		func(string) heads.Source { return src }, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
