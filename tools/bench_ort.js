@@ -2,7 +2,8 @@
 // ONNX Runtime peer of the vlmrt benchmarks: times ONNX models on the CPU
 // with one intra-op thread and prints `name: value` lines.
 //
-//   tools/bench_ort.sh [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T] MODEL.onnx|DIR ...
+//   tools/bench_ort.sh [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T]
+//                      [--save-optimized DIR] MODEL.onnx|DIR ...
 //   node tools/bench_ort.js ...        (the same, once bench_ort.sh --install has run)
 //
 // ONNX Runtime comes from the npm registry, onnxruntime-node 1.30.0 (its CPU
@@ -19,7 +20,11 @@
 // feed the model, and each `output.<output name>` present is compared with
 // what ONNX Runtime computed (`NAME.ort_max_abs_err`, `NAME.ort_check: PASS`
 // when the error is at most tol * max(1, max |expected|), default tol 1e-4;
-// the script exits with status 1 if any check fails). Metadata `flops` (2 x
+// the script exits with status 1 if any check fails; `NAME.ort_rel_err` is the
+// error over max |expected| alone). An int8 model made by
+// tools/quantize_onnx.py carries its float model's io file, so the check
+// compares it with the float outputs: give it a quantization tolerance
+// (--tol 0.05). Metadata `flops` (2 x
 // multiply-adds per call) adds the GFLOP/s lines. tools/bench_torch.py
 // --onnx-dir and tools/bench_vit.py --onnx write such pairs;
 // tools/make_encoder_fixtures.py's reference.safetensors is one for the ViT.
@@ -33,6 +38,12 @@
 // session.run from JavaScript, so it includes the binding's cost per call;
 // the `call_overhead` model of bench_torch.py (one Add of a [1, 1] tensor)
 // measures that alone.
+//
+// --save-optimized DIR writes each model as ONNX Runtime optimised it
+// (session option optimizedModelFilePath: DIR/NAME.optimized.onnx) and
+// prints the optimised graph's operator counts as `NAME.ort_ops` (read from
+// that file by a minimal protobuf walk), e.g. whether MatMulInteger + Cast +
+// Mul became com.microsoft MatMulIntegerToFloat or DynamicQuantizeMatMul.
 'use strict';
 
 const fs = require('fs');
@@ -43,12 +54,12 @@ const ORT_VERSION = '1.30.0';
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench_ort.js: ${msg}\n`);
-  process.stderr.write('usage: bench_ort.js [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T] MODEL.onnx|DIR ...\n');
+  process.stderr.write('usage: bench_ort.js [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T] [--save-optimized DIR] MODEL.onnx|DIR ...\n');
   process.exit(msg ? 2 : 0);
 }
 
 function parseArgs(argv) {
-  const o = { runs: 21, minSampleMs: 20, only: null, io: null, tol: 1e-4, models: [] };
+  const o = { runs: 21, minSampleMs: 20, only: null, io: null, tol: 1e-4, saveOptimized: null, models: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -61,6 +72,7 @@ function parseArgs(argv) {
       case '--only': o.only = val(); break;
       case '--io': o.io = val(); break;
       case '--tol': o.tol = parseFloat(val()); break;
+      case '--save-optimized': o.saveOptimized = val(); break;
       case '-h': case '--help': usage(); break;
       default:
         if (a.startsWith('-')) usage(`unknown flag ${a}`);
@@ -137,6 +149,56 @@ function modelList(args) {
   return out;
 }
 
+// protobuf wire format, just enough to list a ModelProto's node op types:
+// ModelProto.graph = 7, GraphProto.node = 1, NodeProto.op_type = 4,
+// NodeProto.domain = 7.
+function pbFields(buf, start, end, visit) {
+  let i = start;
+  const varint = () => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[i++];
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 128;
+    }
+  };
+  while (i < end) {
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === 0) varint();
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else if (wire === 2) {
+      const n = varint();
+      visit(field, i, i + n);
+      i += n;
+    } else throw new Error(`protobuf wire type ${wire}`);
+  }
+}
+
+function opCounts(file) {
+  const buf = fs.readFileSync(file);
+  const counts = {};
+  pbFields(buf, 0, buf.length, (f, s, e) => {
+    if (f !== 7) return;
+    pbFields(buf, s, e, (gf, gs, ge) => {
+      if (gf !== 1) return;
+      let op = '';
+      let domain = '';
+      pbFields(buf, gs, ge, (nf, ns, ne) => {
+        if (nf === 4) op = buf.toString('utf8', ns, ne);
+        if (nf === 7) domain = buf.toString('utf8', ns, ne);
+      });
+      const k = domain && domain !== 'ai.onnx' ? `${domain}.${op}` : op;
+      counts[k] = (counts[k] || 0) + 1;
+    });
+  });
+  return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
 function cpuModel() {
   const cpus = os.cpus();
   return cpus.length ? `${cpus[0].model} (${cpus.length} logical CPUs)` : 'unknown';
@@ -146,12 +208,20 @@ async function benchModel(ort, file, o) {
   const name = path.basename(file, '.onnx');
   const ioFile = o.io || file.replace(/\.onnx$/, '') + '.io.safetensors';
   const io = fs.existsSync(ioFile) ? readSafetensors(ioFile) : { tensors: {}, metadata: {} };
-  const session = await ort.InferenceSession.create(file, {
+  const opts = {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-  });
+  };
+  let optimized = null;
+  if (o.saveOptimized) {
+    fs.mkdirSync(o.saveOptimized, { recursive: true });
+    optimized = path.join(o.saveOptimized, name + '.optimized.onnx');
+    opts.optimizedModelFilePath = optimized;
+  }
+  const session = await ort.InferenceSession.create(file, opts);
+  if (optimized && fs.existsSync(optimized)) console.log(`${name}.ort_ops: ${opCounts(optimized)}`);
   const feeds = {};
   for (const inName of session.inputNames) {
     const t = io.tensors['input.' + inName];
@@ -173,7 +243,10 @@ async function benchModel(ort, file, o) {
       scale = Math.max(scale, Math.abs(want.data[i]));
     }
     if (!(err <= o.tol * scale)) ok = false; // NaN fails too
+    let amax = 0;
+    for (let i = 0; i < want.data.length; i++) amax = Math.max(amax, Math.abs(want.data[i]));
     console.log(`${name}.${outName}.ort_max_abs_err: ${err.toExponential(2)} (max |expected| ${scale.toPrecision(3)})`);
+    if (amax > 0) console.log(`${name}.${outName}.ort_rel_err: ${(err / amax).toExponential(2)}`);
     console.log(`${name}.${outName}.ort_check: ${err <= o.tol * scale ? 'PASS' : 'FAIL'}`);
   }
 
