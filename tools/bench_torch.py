@@ -3,6 +3,7 @@
 
 Usage: /usr/bin/python3 tools/bench_torch.py [--quick] [--only SUBSTRING] [--blas-dir DIR]
        /usr/bin/python3 tools/bench_torch.py --onnx-dir DIR [--only SUBSTRING]
+       /usr/bin/python3 tools/bench_torch.py --int8 [--qengine E] [--only SUBSTRING] [--blas-dir DIR]
 
 Every number is the median of many timed samples after a warm-up, with torch.set_num_threads(1)
 and torch.inference_mode(). Names end in their unit: `_us` (microseconds per call), `_ms`,
@@ -29,10 +30,24 @@ exits with status 2 (check_blas of tools/bench_openblas.py).
 script times, for tools/bench_ort.js, each NAME.onnx with NAME.io.safetensors beside it (its
 inputs `input.<name>` and torch's outputs `output.<name>`, metadata `flops`): `matmul_MxKxN`
 (`C = A W + b`, one MatMul and one Add, W [K, N] and b as initializers, input `a`, output `c`)
-for the seven shapes of bench/README.md, `transformer_decoder_layer_16x197` (the
+for the seven shapes of bench/README.md and 197x768x3072 (a ViT MLP up projection, one of the
+int8 shapes of bench/int8_test.go), `transformer_decoder_layer_16x197` (the
 nn.TransformerDecoderLayer timed below, causal mask inside the graph, inputs `tgt`, `memory`,
 output `out`), and `call_overhead` (one Add of a [1, 1] tensor: the per-call cost of the
-binding).
+binding). tools/quantize_onnx.py turns these into ONNX Runtime's dynamic int8 models.
+
+--int8 times PyTorch's dynamic int8 instead of float32: torch.quantization.quantize_dynamic(module,
+{nn.Linear}, dtype=torch.qint8) (weights int8 per tensor, activations quantized per tensor at each
+call) on one nn.Linear per matmul shape (MATMUL_SHAPES and 197x768x3072: `int8_matmul_MxKxN_cpu_gflops`,
+counting 2 M K N operations as the float lines do) and on the decoder layer
+(`int8_transformer_decoder_layer_16x197_cpu_us`), with the float module's time beside it
+(`float_..._cpu_us`) and the largest difference between the two outputs (`..._max_abs_diff` and
+`..._rel_diff`, over max |float output|). Quantized engine: --qengine, default the first of fbgemm,
+x86, onednn, qnnpack that this torch has (Debian's 1.13 has no fbgemm: onednn). In
+nn.TransformerDecoderLayer only linear1 and linear2 are nn.Linear modules that quantize_dynamic
+replaces: the attention's in_proj is a bare parameter and out_proj a NonDynamicallyQuantizableLinear
+(MultiheadAttention reads its .weight), so the attention's products stay float32 (the line
+`int8_transformer_decoder_layer_16x197_quantized` names what was replaced).
 """
 
 import argparse
@@ -282,6 +297,8 @@ class CachedDecoder:
 
 MATMUL_SHAPES = ((1, 768, 768), (16, 768, 768), (64, 768, 768), (197, 768, 768),
                  (64, 768, 3072), (64, 3072, 768), (16, 768, 32000))
+# The int8 comparison (bench/int8_test.go) adds a ViT-B MLP up projection.
+INT8_EXTRA_SHAPES = ((197, 768, 3072),)
 
 
 def decoder_layer():
@@ -345,7 +362,7 @@ def export_onnx(out_dir, only):
 
     torch.manual_seed(0)
     export("call_overhead", CallOverhead(), [torch.ones(1, 1)], ["x"], "y", 0)
-    for m, k, n in MATMUL_SHAPES:
+    for m, k, n in MATMUL_SHAPES + INT8_EXTRA_SHAPES:
         export(f"matmul_{m}x{k}x{n}", MatMulAdd(k, n), [torch.rand(m, k) - 0.5], ["a"], "c", 2 * m * k * n)
     layer, tgt, mem, mask = decoder_layer()
     export("transformer_decoder_layer_16x197", MaskedDecoderLayer(layer, mask), [tgt, mem], ["tgt", "memory"],
@@ -409,6 +426,59 @@ def run(only):
         out("caption_cross_kv_precompute_6l_197_ms", bench(lambda: dec.set_memory(vision), min_sample_s=5e-3) * 1e3)
 
 
+def pick_qengine(want):
+    engines = torch.backends.quantized.supported_engines
+    if want:
+        if want not in engines:
+            sys.exit(f"bench_torch.py: quantized engine {want} not in this torch's {engines}")
+        return want
+    for e in ("fbgemm", "x86", "onednn", "qnnpack"):
+        if e in engines:
+            return e
+    sys.exit(f"bench_torch.py: no quantized engine in {engines}")
+
+
+def run_int8(only, engine):
+    """PyTorch dynamic int8 (quantize_dynamic of nn.Linear) beside the float module."""
+    def want(name):
+        return only is None or only in name
+
+    def diff(name, got, ref):
+        d = float((got - ref).abs().max())
+        out(name + "_max_abs_diff", d, "{:.3g}")
+        out(name + "_rel_diff", d / max(float(ref.abs().max()), 1e-30), "{:.3g}")
+
+    for m, k, n in MATMUL_SHAPES + INT8_EXTRA_SHAPES:
+        name = f"int8_matmul_{m}x{k}x{n}"
+        if not want(name):
+            continue
+        lin = torch.nn.Sequential(torch.nn.Linear(k, n)).eval()  # quantize_dynamic replaces children, not the root
+        q = torch.quantization.quantize_dynamic(lin, {torch.nn.Linear}, dtype=torch.qint8)
+        if "quantized" not in type(q[0]).__module__:
+            sys.exit(f"bench_torch.py: quantize_dynamic left {type(q[0])}")
+        a = torch.rand(m, k) - 0.5
+        diff(name, q(a), lin(a))
+        cpu = []
+        t = bench(lambda: q(a), cpu=cpu)
+        out(name + "_gflops", 2.0 * m * k * n / t / 1e9)
+        out(name + "_cpu_gflops", 2.0 * m * k * n / cpu[0] / 1e9)
+        out(name + "_cpu_us", cpu[0] * 1e6)
+
+    name = "int8_transformer_decoder_layer_16x197"
+    if want(name):
+        layer, tgt, mem, mask = decoder_layer()
+        q = torch.quantization.quantize_dynamic(layer, {torch.nn.Linear}, dtype=torch.qint8)
+        replaced = sorted(n for n, mod in q.named_modules() if "quantized" in type(mod).__module__)
+        print(f"{name}_quantized: {', '.join(replaced)}", flush=True)
+        diff(name, q(tgt, mem, tgt_mask=mask), layer(tgt, mem, tgt_mask=mask))
+        cpu = []
+        out(name + "_us", bench(lambda: q(tgt, mem, tgt_mask=mask), cpu=cpu) * 1e6)
+        out(name + "_cpu_us", cpu[0] * 1e6)
+        cpu = []
+        bench(lambda: layer(tgt, mem, tgt_mask=mask), cpu=cpu)
+        out("float_transformer_decoder_layer_16x197_cpu_us", cpu[0] * 1e6)
+
+
 def verify(keras_dir):
     """Checks the torch heads of this file against the Keras fixtures (SPEC 2 bound)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -452,6 +522,9 @@ def main():
     ap.add_argument("--blas-dir", default=None, help="directory holding the libblas.so.3 to load")
     ap.add_argument("--onnx-dir", default=None, metavar="DIR",
                     help="only export the ONNX Runtime peers (NAME.onnx, NAME.io.safetensors) into DIR")
+    ap.add_argument("--int8", action="store_true",
+                    help="time PyTorch's dynamic int8 (quantize_dynamic of nn.Linear) on the matmul shapes and the decoder layer")
+    ap.add_argument("--qengine", default=None, help="torch.backends.quantized.engine for --int8 (default: fbgemm, x86, onednn or qnnpack, the first present)")
     ap.add_argument("--verify", nargs="?", const="/work/shared/fixtures/keras", default=None, metavar="KERAS_DIR",
                     help="only check the torch heads against the Keras fixtures")
     a = ap.parse_args()
@@ -476,6 +549,13 @@ def main():
     print(f"# blas in use: {lib} ({kind})")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         print(f"# {var}={os.environ.get(var, '(unset)')}")
+    if a.int8:
+        torch.backends.quantized.engine = pick_qengine(a.qengine)
+        print(f"# quantized engine {torch.backends.quantized.engine} (supported: "
+              f"{', '.join(torch.backends.quantized.supported_engines)})", flush=True)
+        with torch.inference_mode():
+            run_int8(a.only, torch.backends.quantized.engine)
+        return
     with torch.inference_mode():
         run(a.only)
 

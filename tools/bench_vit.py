@@ -2,7 +2,7 @@
 """PyTorch and ONNX Runtime peers of BenchmarkViTB16: the CLIP ViT-B/16 vision tower.
 
     /usr/bin/python3 tools/bench_vit.py [--dir HF_DIR] [--ref REFERENCE] [--onnx OUT.onnx]
-        [--runs N] [--check] [--blas-dir DIR]
+        [--runs N] [--check] [--blas-dir DIR] [--int8 [--qengine E]]
 
 The tower is written here as torch.nn modules in the layout of transformers'
 CLIPVisionModelWithProjection (Conv2d patch embedding without bias, class token,
@@ -15,6 +15,14 @@ drawn at random with the same scales when no directory is given. One intra-op
 thread. --ref FILE (that directory's reference.safetensors) takes the image from
 `input.pixel_values` and checks the output against `output.image_embeds`, the
 float64 reference of tools/encref.
+
+--int8 times PyTorch's dynamic int8 tower instead: torch.quantization.quantize_dynamic(tower,
+{nn.Linear}, dtype=torch.qint8) replaces every nn.Linear (q, k, v, out_proj, fc1, fc2,
+visual_projection: weights int8 per tensor, activations quantized per tensor at each call); the
+patch embedding (Conv2d), LayerNorms and attention stay float32, as in vlmrt's int8 tower. The
+lines are then `torch_int8_ms_p50`, `torch_int8_cpu_ms_p50`, ..., `int8_max_abs_diff_vs_float`
+(against the float tower's output) and `ref_max_abs_err`. The quantized engine is --qengine, by
+default the first of fbgemm, x86, onednn, qnnpack this torch has (Debian's 1.13: onednn).
 
 It prints `name: value` lines: the torch version and the BLAS that runs the
 products, then `torch_ms_p50` / `torch_ms_min` (wall, --runs timed calls after
@@ -142,7 +150,12 @@ def main():
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--check", action="store_true", help="compare with tools/encref on one image")
     ap.add_argument("--blas-dir", help="directory holding the libblas.so.3 to load (re-executes)")
+    ap.add_argument("--int8", action="store_true", help="time quantize_dynamic's int8 tower (nn.Linear -> qint8)")
+    ap.add_argument("--qengine", help="torch.backends.quantized.engine for --int8")
     a = ap.parse_args()
+    if a.int8 and (a.onnx or a.check):
+        sys.exit("bench_vit.py: --int8 times the quantized tower only (no --onnx, --check): "
+                 "tools/quantize_onnx.py makes ONNX Runtime's int8 model from the float export")
     torch.set_num_threads(1)
     cfg = dict(VIT_B16)
     model = VisionTower(cfg).eval()
@@ -169,11 +182,24 @@ def main():
         x = torch.from_numpy(ref["input.pixel_values"].astype(np.float32))
         if tuple(x.shape) != (1, 3, 224, 224):
             sys.exit(f"bench_vit.py: {a.ref}: input.pixel_values is {list(x.shape)}, want [1, 3, 224, 224]")
+    prefix = "torch"
     with torch.no_grad():
         y = model(x)
         kind, lib = check_blas("bench_vit.py", "torch", torch.__config__.show())
         print(f"torch_blas_loaded: {lib} ({kind})")
         print(f"torch_threads: {torch.get_num_threads()}")
+        if a.int8:
+            prefix = "torch_int8"
+            torch.backends.quantized.engine = pick_qengine(a.qengine)
+            print(f"torch_quantized_engine: {torch.backends.quantized.engine} "
+                  f"(supported: {', '.join(torch.backends.quantized.supported_engines)})")
+            yf = y
+            model = torch.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            n = sum(1 for m in model.modules() if "quantized" in type(m).__module__ and type(m).__name__ == "Linear")
+            print(f"torch_int8_linear_layers: {n}")
+            y = model(x)
+            print(f"int8_max_abs_diff_vs_float: {float((y - yf).abs().max()):.3g} "
+                  f"(max |float| {float(yf.abs().max()):.3g})")
         model(x)
         times, cpu = [], []
         for _ in range(a.runs):
@@ -181,10 +207,10 @@ def main():
             model(x)
             cpu.append((time.thread_time() - c0) * 1e3)
             times.append((time.perf_counter() - t0) * 1e3)
-    print(f"torch_ms_p50: {statistics.median(times):.2f}")
-    print(f"torch_ms_min: {min(times):.2f}")
-    print(f"torch_cpu_ms_p50: {statistics.median(cpu):.2f}")
-    print(f"torch_cpu_ms_min: {min(cpu):.2f}")
+    print(f"{prefix}_ms_p50: {statistics.median(times):.2f}")
+    print(f"{prefix}_ms_min: {min(times):.2f}")
+    print(f"{prefix}_cpu_ms_p50: {statistics.median(cpu):.2f}")
+    print(f"{prefix}_cpu_ms_min: {min(cpu):.2f}")
     if ref is not None and "output.image_embeds" in ref:
         want = torch.from_numpy(ref["output.image_embeds"].astype(np.float64))
         err = float((y.double() - want).abs().max())
@@ -208,6 +234,18 @@ def main():
              {"generator": "tools/bench_vit.py", "flops": str(vit_flops(cfg))})
         print("onnx:", a.onnx)
         print("onnx_io:", io)
+
+
+def pick_qengine(want):
+    engines = torch.backends.quantized.supported_engines
+    if want:
+        if want not in engines:
+            sys.exit(f"bench_vit.py: quantized engine {want} not in this torch's {engines}")
+        return want
+    for e in ("fbgemm", "x86", "onednn", "qnnpack"):
+        if e in engines:
+            return e
+    sys.exit(f"bench_vit.py: no quantized engine in {engines}")
 
 
 def vit_flops(c):
