@@ -111,11 +111,57 @@ def reference_outputs(w64, enc_meta, head_meta, images_f32, caps, questions, phr
     return r
 
 
+def whole_split(binp, head_path, W):
+    """Every test image through `vlmrt caption`, `ask`, `ground` and `match` (image files to
+    answers), compared with PyTorch on the same images, and the metrics of vlmrt's answers."""
+    recs, images = EV.load_test()
+    res, caps, o = EV.metrics(W, recs, images)
+    files = [os.path.join(D.TEST_DIR, r["file"]) for r in recs]
+    rep = {}
+    q = sh([binp, "caption", "--model", head_path] + files)
+    got = [l.split("\t", 1)[1] for l in q.stdout.strip().splitlines()]
+    rep["captions_identical"] = f"{sum(g == c['text'] for g, c in zip(got, caps))}/{len(caps)}"
+    cands = [EV.ptb_tokens(g) for g in got]
+    refs = [EV.ptb_tokens(r["caption"]) for r in recs]
+    rep["BLEU-4"] = round(EV.corpus_bleu(cands, refs)[0], 4)
+    rep["CIDEr-D"] = round(EV.cider_d(cands, [[r] for r in refs])[0], 4)
+    same = right = n = 0
+    torch_pred = o["answer_logits"].argmax(1).numpy()
+    for j, (i, qq) in enumerate(o["qrec"]):
+        ans = sh([binp, "ask", "--model", head_path, files[i], qq["question"]]).stdout.split("\t")[0].strip()
+        same += ans == D.ANSWERS[torch_pred[j]]
+        right += ans == qq["answer"]
+        n += 1
+    rep["vqa_same_answer_as_torch"] = f"{same}/{n}"
+    rep["vqa_accuracy"] = round(right / n, 4)
+    boxes = []
+    for i, f in enumerate(files):
+        boxes.append([float(x) for x in sh([binp, "ground", "--model", head_path, f, recs[i]["phrase"]]).stdout.split("\t")[0].split()])
+    boxes = np.array(boxes)
+    rep["ground_box_px_max_abs_err_vs_torch (printed to 0.1 px)"] = float(np.abs(boxes - o["bbox"].numpy() * D.IMAGE).max())
+    ious = np.array([EV.iou(b, r["box"]) for b, r in zip(boxes, recs)])
+    rep["grounding_mean_IoU"], rep["grounding_acc@0.5"] = round(float(ious.mean()), 4), round(float((ious >= 0.5).mean()), 4)
+    q = sh([binp, "match", "--model", head_path] + sum([["--image", f] for f in files], [])
+           + sum([["--text", r["match"]] for r in recs], []))
+    rows = [l.split() for l in q.stdout.splitlines() if l.split() and l.split()[0] in files]
+    cos = torch.tensor([[float(x) for x in r[1:1 + len(recs)]] for r in rows], dtype=torch.float64)
+    rep["match_cosine_max_abs_err_vs_torch (printed to 1e-4)"] = float((cos - o["match_sim"].double()).abs().max())
+    rep.update({k: round(v, 4) for k, v in EV.recall(cos).items()})
+    rep["torch_metrics"] = {"BLEU-4": res["caption"]["BLEU-4"], "CIDEr-D": res["caption"]["CIDEr-D"],
+                            "vqa_accuracy": res["vqa"]["accuracy"], **res["grounding"],
+                            **{k: v for k, v in res["matching_head"].items() if "R@" in k}}
+    print("== whole test split through vlmrt's pipeline commands")
+    for k, v in rep.items():
+        print(f"  {k}: {v}")
+    return rep
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=D.MODEL_DIR)
     ap.add_argument("--n", type=int, default=4)
     ap.add_argument("--vlmrt", default="")
+    ap.add_argument("--all", action="store_true", help="also run the whole test split through vlmrt's pipeline commands")
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(WORK, exist_ok=True)
@@ -247,6 +293,14 @@ def main():
             rep["ground_cmd_box_px"] = err(boxes, t["grounding.bbox"] * D.IMAGE)
         else:
             rep["ground_cmd"] = boxes
+        q = sh([binp, "match", "--model", head_path] + sum([["--image", f] for f in files], [])
+               + sum([["--text", c] for c in caps], []), check=False)
+        if q.returncode == 0:
+            rows = [l.split() for l in q.stdout.splitlines() if l.split() and l.split()[0] in files]
+            cos = [[float(x) for x in r[1:1 + len(caps)]] for r in rows]
+            rep["match_cmd_cosine"] = err(cos, t["matching.similarity_matrix"])
+        else:
+            rep["match_cmd"] = {"error": q.stderr.strip()}
     else:
         rep["pipeline"] = "this vlmrt has no embed/caption/ask/ground/match commands"
     report["vlmrt_pipeline_vs_torch_f32"] = rep
@@ -254,6 +308,8 @@ def main():
     for k, v in rep.items():
         print(f"  {k}: {v}")
     report["images"] = [r["file"] for r in recs]
+    if a.all:
+        report["vlmrt_pipeline_test_split"] = whole_split(binp, head_path, W)
     with open(os.path.join(a.dir, "agreement.json"), "w") as f:
         json.dump(report, f, indent=1)
         f.write("\n")
