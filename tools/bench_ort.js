@@ -3,7 +3,7 @@
 // with one intra-op thread and prints `name: value` lines.
 //
 //   tools/bench_ort.sh [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T]
-//                      [--save-optimized DIR] MODEL.onnx|DIR ...
+//                      [--save-optimized DIR] [--opt-level L] MODEL.onnx|DIR ...
 //   node tools/bench_ort.js ...        (the same, once bench_ort.sh --install has run)
 //
 // ONNX Runtime comes from the npm registry, onnxruntime-node 1.30.0 (its CPU
@@ -13,7 +13,8 @@
 //
 // Session options: intraOpNumThreads 1, interOpNumThreads 1, executionMode
 // sequential, graphOptimizationLevel all (the memory arena and pattern left at
-// their defaults). A DIR argument means every *.onnx in it, by name.
+// their defaults; --opt-level disabled|basic|extended|all sets another level,
+// e.g. basic to run a quantized model's MatMulInteger + Cast + Mul unfused). A DIR argument means every *.onnx in it, by name.
 //
 // Inputs and expected outputs: NAME.io.safetensors beside NAME.onnx, or the
 // file given with --io (used for every model): tensors `input.<input name>`
@@ -54,12 +55,12 @@ const ORT_VERSION = '1.30.0';
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench_ort.js: ${msg}\n`);
-  process.stderr.write('usage: bench_ort.js [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T] [--save-optimized DIR] MODEL.onnx|DIR ...\n');
+  process.stderr.write('usage: bench_ort.js [--runs N] [--min-sample-ms T] [--only SUBSTRING] [--io FILE] [--tol T] [--save-optimized DIR] [--opt-level L] MODEL.onnx|DIR ...\n');
   process.exit(msg ? 2 : 0);
 }
 
 function parseArgs(argv) {
-  const o = { runs: 21, minSampleMs: 20, only: null, io: null, tol: 1e-4, saveOptimized: null, models: [] };
+  const o = { runs: 21, minSampleMs: 20, only: null, io: null, tol: 1e-4, saveOptimized: null, optLevel: 'all', models: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -73,6 +74,7 @@ function parseArgs(argv) {
       case '--io': o.io = val(); break;
       case '--tol': o.tol = parseFloat(val()); break;
       case '--save-optimized': o.saveOptimized = val(); break;
+      case '--opt-level': o.optLevel = val(); break;
       case '-h': case '--help': usage(); break;
       default:
         if (a.startsWith('-')) usage(`unknown flag ${a}`);
@@ -81,6 +83,7 @@ function parseArgs(argv) {
   }
   if (!(o.runs > 0) || !(o.minSampleMs > 0) || !(o.tol > 0)) usage('--runs, --min-sample-ms and --tol must be positive');
   if (o.models.length === 0) usage('no model');
+  if (!['disabled', 'basic', 'extended', 'all'].includes(o.optLevel)) usage('--opt-level: disabled, basic, extended or all');
   return o;
 }
 
@@ -212,7 +215,7 @@ async function benchModel(ort, file, o) {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: o.optLevel,
   };
   let optimized = null;
   if (o.saveOptimized) {
@@ -290,7 +293,7 @@ async function main() {
   const version = (ort.env && ort.env.versions && (ort.env.versions.node || ort.env.versions.common)) || 'unknown';
   console.log(`ort_version: ${version}`);
   if (version !== ORT_VERSION) console.log(`# bench_ort.js was written for onnxruntime-node ${ORT_VERSION}`);
-  console.log('ort_options: intraOpNumThreads 1, interOpNumThreads 1, executionMode sequential, graphOptimizationLevel all');
+  console.log(`ort_options: intraOpNumThreads 1, interOpNumThreads 1, executionMode sequential, graphOptimizationLevel ${o.optLevel}`);
   console.log(`node: ${process.version}`);
   console.log(`cpu: ${cpuModel()}`);
   console.log(`load_average: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
