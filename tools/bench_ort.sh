@@ -4,6 +4,9 @@
 #
 #   tools/bench_ort.sh --install            # install only (idempotent)
 #   tools/bench_ort.sh [bench_ort.js flags] MODEL.onnx|DIR ...
+#   tools/bench_ort.sh --tol 0.05 --save-optimized DIR/opt DIR
+#                                           # int8 models of tools/quantize_onnx.py,
+#                                           # checked against the float outputs
 #
 # The package goes into ${VLMRT_ORT_DIR:-${XDG_CACHE_HOME:-~/.cache}/vlmrt/ort}.
 # --ignore-scripts: the package's install script only fetches GPU parts; the
