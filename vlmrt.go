@@ -32,3 +32,15 @@ const (
 	KerasDir     = "testdata/keras"
 	ReferenceDir = "testdata/reference"
 )
+
+// ShapesModel holds the shapes model that "vlmrt demo" runs (ShapesDir,
+// tools/shapes): dl_techniques' CLIP as encoder.safetensors, a
+// MultiTaskVLMHead (captioning, VQA, grounding, matching) as
+// head.safetensors naming it, their tokenizer.json, and demo images with
+// what they show (demo.jsonl).
+//
+//go:embed models/shapes/encoder.safetensors models/shapes/head.safetensors models/shapes/tokenizer.json models/shapes/demo.jsonl models/shapes/images/*.png
+var ShapesModel embed.FS
+
+// ShapesDir is the directory of ShapesModel.
+const ShapesDir = "models/shapes"

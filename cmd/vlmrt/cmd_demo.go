@@ -23,11 +23,15 @@ func init() {
 	commands["demo"] = command{"run the embedded demo heads and check them against Keras", runDemo}
 }
 
-// runDemo runs every embedded reference head, prints a summary of its
-// outputs, its agreement with the Keras outputs stored beside its inputs,
-// and its latency. It fails if any head disagrees with Keras.
+// runDemo runs the embedded shapes model on its demo images (captions,
+// answers, boxes and matches against what each image shows), then every
+// embedded reference head, with its agreement with the Keras or NumPy
+// outputs stored beside its inputs and its latency. It fails if any head
+// disagrees with its reference.
 func runDemo(args []string, w io.Writer) error {
-	fset := newFlags("demo", "[--threads T] [--isa L]")
+	fset := newFlags("demo", "[--out DIR] [--verbose] [--threads T] [--isa L]")
+	out := fset.String("out", "", "write each demo image with its predicted box (red) and the true one (green) to DIR")
+	verbose := fset.Bool("verbose", false, "print every output of every reference head")
 	machine := addMachineFlags(fset, 1)
 	if err := parseFlags(fset, args, 0); err != nil {
 		return err
@@ -46,24 +50,42 @@ func runDemo(args []string, w io.Writer) error {
 	pool := machine.pool()
 	defer pool.Close()
 	fmt.Fprintf(w, "vlmrt demo: kernel level %s, %d thread(s)\n\n", kernels.Active(), pool.Threads())
-	fmt.Fprintf(w, "== %d heads of dl_techniques, against their Keras outputs\n\n", len(keras))
+	if err := demoShapes(w, pool, *out); err != nil {
+		return fmt.Errorf("shapes model: %w", err)
+	}
+	detail := io.Discard
+	if *verbose {
+		detail = w
+	}
+	fmt.Fprintf(w, "== %d heads of dl_techniques against their Keras outputs, then %d cases of the NumPy reference (tools/)\n", len(keras), len(reference))
+	if !*verbose {
+		fmt.Fprintln(w, "   (--verbose prints every output)")
+	}
+	fmt.Fprintln(w)
 	failed, total := 0, 0
 	for _, name := range append(keras, reference...) {
-		if name == reference[0] {
-			fmt.Fprintf(w, "== heads and attention types beyond dl_techniques, against the NumPy reference (tools/)\n\n")
-		}
 		run := demoOne
 		if strings.HasPrefix(path.Base(name), "generation_") {
 			run = demoGeneration
 		}
-		ok, err := run(w, name, pool)
+		var buf strings.Builder
+		ok, err := run(io.MultiWriter(detail, &buf), name, pool)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		total++
+		state := "agrees"
 		if !ok {
 			failed++
+			state = "DISAGREES"
 		}
+		if !*verbose {
+			first, _, _ := strings.Cut(buf.String(), "\n")
+			fmt.Fprintf(w, "  %-52s %s\n", first, state)
+		}
+	}
+	if !*verbose {
+		fmt.Fprintln(w)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d cases disagree with their reference", failed, total)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vlmrt/vlmrt/internal/leveltest"
+	"github.com/vlmrt/vlmrt/kernels"
 )
 
 // evalData writes a dataset directory: targets.jsonl with the given lines
@@ -87,4 +91,46 @@ func TestEvalReportsBadRecords(t *testing.T) {
 	code, _, stderr = runCmd("eval", "--model", pipe+"vqa.safetensors", "--data", evalData(t, ""))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "no record to evaluate")
+}
+
+// TestEvalShapesModelMatchesPyTorch evaluates the trained shapes model on
+// its whole test split (250 images, 1250 questions): every greedy caption
+// is token-identical to PyTorch's and every metric equals PyTorch's to the
+// four digits printed; the first 60 images caption identically at every
+// kernel level; with --quantize int8 at least 95% of the captions stay
+// identical.
+func TestEvalShapesModelMatchesPyTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluates 250 images")
+	}
+	const model, data = "../../models/shapes/head.safetensors", "../../testdata/shapes/test"
+	code, stdout, stderr := runCmd("eval", "--model", model, "--data", data)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "captions token-identical to PyTorch: 250 of 250 (100.0%)")
+	lines := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		ours, torch, ok := strings.Cut(line, " (PyTorch ")
+		if !ok {
+			continue
+		}
+		lines++
+		_, value, _ := strings.Cut(ours, ": ")
+		assert.Equal(t, strings.TrimSuffix(torch, ")"), value, line)
+	}
+	assert.Equal(t, 13, lines, "metrics with PyTorch's beside them")
+
+	leveltest.ForEach(t, func(t *testing.T) {
+		code, stdout, stderr := runCmd("eval", "--model", model, "--data", data, "--limit", "60", "--tasks", "caption",
+			"--isa", kernels.Active().String())
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "captions token-identical to PyTorch: 60 of 60 (100.0%)")
+	})
+
+	code, stdout, stderr = runCmd("eval", "--model", model, "--data", data, "--quantize", "int8", "--tasks", "caption")
+	require.Equal(t, 0, code, stderr)
+	var same, total int
+	_, after, _ := strings.Cut(stdout, "captions token-identical to PyTorch: ")
+	_, err := fmt.Sscanf(after, "%d of %d", &same, &total)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, float64(same), 0.95*float64(total), "int8 captions identical to float's")
 }

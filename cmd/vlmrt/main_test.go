@@ -141,10 +141,19 @@ func TestDemoAgreesWithKeras(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs every embedded head")
 	}
-	code, stdout, stderr := runCmd("demo")
+	out := t.TempDir()
+	code, stdout, stderr := runCmd("demo", "--out", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "cases agree with their reference")
 	assert.NotContains(t, stdout, "DISAGREES")
+	// The shapes model on its 8 demo images: what the trained model says
+	// of test_000.png, and the tally (6/8, 15/16, 8/8, 8/8 on amd64; an
+	// answer of probability 0.51 may flip on another machine's rounding).
+	assert.Contains(t, stdout, "caption  \"a small blue triangle above a small green circle\"  [right]")
+	assert.Regexp(t, `shapes model: captions [5-8]/8 as the scene's, answers 1[3-6]/16 right, boxes [78]/8 at IoU >= 0.5, matches 8/8 right`, stdout)
+	pngs, err := filepath.Glob(filepath.Join(out, "*_box.png"))
+	require.NoError(t, err)
+	assert.Len(t, pngs, 8)
 }
 
 // TestHelp checks that -h and --help print a command's usage line and its
