@@ -55,6 +55,13 @@ func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum,
 		scale = float32(1 / math.Sqrt(float64(dh)))
 	}
 	w := &MemoryWeights{heads: heads, headDim: dh, dkv: dkv}
+	// int8 projections stay int8 head by head: the value blocks keep
+	// their columns (and so their scales); the key blocks, transposed, are
+	// quantized again per memory column.
+	prec := kernels.Float32
+	if kv.Quantized() {
+		prec = kernels.Int8
+	}
 	block, bias := make([]float32, dkv*dh), make([]float32, dh)
 	for s := 0; s < streams; s++ {
 		perHead := make([]*kernels.PackedWeights, heads)
@@ -63,7 +70,7 @@ func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum,
 			for i := range block {
 				block[i] *= scale
 			}
-			p, err := kernels.PackNK(block, dkv, dh, nil)
+			p, err := kernels.PackNKAs(prec, block, dkv, dh, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -76,7 +83,7 @@ func NewMemoryWeights(heads int, kv *kernels.PackedWeights, streams int, rowSum,
 		for j := range bias {
 			bias[j] *= rowSum
 		}
-		p, err := kernels.PackKN(block, dkv, dh, bias)
+		p, err := kernels.PackKNAs(prec, block, dkv, dh, bias)
 		if err != nil {
 			return nil, err
 		}
