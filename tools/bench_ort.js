@@ -308,7 +308,12 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench_ort.js: ${e && e.message ? e.message : e}\n`);
-  process.exit(1);
-});
+// tools/bench_caption_ort.js reuses the loader and readers.
+module.exports = { loadOrt, readSafetensors, median, cpuModel, ORT_VERSION };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`bench_ort.js: ${e && e.message ? e.message : e}\n`);
+    process.exit(1);
+  });
+}
