@@ -298,10 +298,11 @@ func (s *memoryAttentionStep) scratchLen() int { return s.layout(nil, new(memory
 // memoryAttentionState is a session's views of the packed memory, its
 // scratch and the task state of its products.
 type memoryAttentionState struct {
-	mt, m   kernels.PackedWeights
-	task    kernels.MatMulTask
-	heads   headProducts
-	scratch memoryScratch
+	mt, m     kernels.PackedWeights
+	task      kernels.MatMulTask
+	heads     headProducts
+	headTasks []kernels.MatMulTask // one per part of headProducts (int8 products quantize into them)
+	scratch   memoryScratch
 }
 
 func (s *memoryAttentionStep) NewState() any { return new(memoryAttentionState) }
@@ -314,11 +315,14 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 	dh, dkv, nq := w.headDim, w.dkv, s.queries
 	dim := w.heads * dh
 	out := x.F(s.out)
+	if n := max(x.Pool.Threads(), 1); len(st.headTasks) < n {
+		st.headTasks = make([]kernels.MatMulTask, n) // the first run only
+	}
 	for b := 0; b < s.memory.batch; b++ {
 		for i, op := range s.q {
 			// Head hd's queries in the memory's space: rows [hd*S, (hd+1)*S).
 			q := x.F(op.T)[b*nq*s.qStride+op.Col:]
-			st.heads = headProducts{ps: w.keys[i], m: nq,
+			st.heads = headProducts{ps: w.keys[i], m: nq, tasks: st.headTasks,
 				a: q, lda: s.qStride, aStep: dh, c: sc.qm[i], ldc: dkv, cStep: nq * dkv}
 			st.heads.run(x.Pool)
 		}
@@ -327,7 +331,7 @@ func (s *memoryAttentionStep) Run(x *Exec) {
 		} else {
 			s.attendWhole(x, st, b)
 		}
-		st.heads = headProducts{ps: w.values, m: nq,
+		st.heads = headProducts{ps: w.values, m: nq, tasks: st.headTasks,
 			a: sc.pm, lda: dkv, aStep: nq * dkv, c: out[b*nq*dim:], ldc: dim, cStep: dh}
 		st.heads.run(x.Pool)
 	}
@@ -400,6 +404,7 @@ func (s *memoryAttentionStep) attendOnline(x *Exec, st *memoryAttentionState, b 
 // depend on the split).
 type headProducts struct {
 	ps             []*kernels.PackedWeights
+	tasks          []kernels.MatMulTask // one per part, at least parts long
 	m              int
 	a, c           []float32
 	lda, aStep     int
@@ -422,6 +427,6 @@ func (t *headProducts) run(pool *parallel.Pool) {
 // Do runs the products of one part's heads.
 func (t *headProducts) Do(part int) {
 	for h := part * t.perPart; h < min((part+1)*t.perPart, len(t.ps)); h++ {
-		t.ps[h].MatMulWith(nil, nil, t.c[h*t.cStep:], t.ldc, t.a[h*t.aStep:], t.lda, t.m, kernels.ActNone)
+		t.ps[h].MatMulWith(&t.tasks[part], nil, t.c[h*t.cStep:], t.ldc, t.a[h*t.aStep:], t.lda, t.m, kernels.ActNone)
 	}
 }
