@@ -31,6 +31,13 @@ type stepper struct {
 	proj    []float32 // [slots, D]
 	h1, h2  []float32 // [slots, FFN width]
 	scratch []float32
+	task    kernels.MatMulTask // the products' state (int8 ones quantize rows into it)
+}
+
+// matmul computes c = a w (+ bias, act) for m rows with the stepper's task,
+// so that no product takes scratch from elsewhere.
+func (s *stepper) matmul(w *kernels.PackedWeights, c, a []float32, m int, act kernels.Activation) {
+	w.MatMulWith(&s.task, nil, c, w.N(), a, w.K(), m, act)
 }
 
 // kvWidth is the width of a cache row of keys and values: k|v, or
@@ -97,7 +104,7 @@ func (s *stepper) setMemory(memory []float32) error {
 	}
 	s.memLen = t
 	for i, l := range s.dec.layers {
-		l.cross.kv.MatMul(s.memKV[i], memory, t, kernels.ActNone)
+		s.matmul(l.cross.kv, s.memKV[i], memory, t, kernels.ActNone)
 	}
 	return nil
 }
@@ -145,7 +152,7 @@ func (s *stepper) Step(tokens []int32, logits []float32) error {
 		s.feedForward(layer.ffn, n)
 		kernels.AddRMSNorm(x, s.proj[:n*d], x, layer.norm3.Gamma, layer.norm3.Eps)
 	}
-	s.dec.output.MatMul(logits, x, n, kernels.ActNone)
+	s.matmul(s.dec.output, logits, x, n, kernels.ActNone)
 	s.pos++
 	return nil
 }
@@ -158,8 +165,8 @@ func (s *stepper) selfAttention(l int, a *attention, n int) {
 	att := kernels.Attention{Queries: 1, Keys: s.pos + 1, Heads: a.heads, HeadDim: d / a.heads,
 		KStride: w, VStride: w, Probability: a.spec(false).Probability, Tiled: a.kind == attnFlash}
 	if a.kind == attnDifferential {
-		a.q.MatMul(s.q, x, n, kernels.ActNone)
-		a.kv.MatMul(s.kv, x, n, kernels.ActNone)
+		s.matmul(a.q, s.q, x, n, kernels.ActNone)
+		s.matmul(a.kv, s.kv, x, n, kernels.ActNone)
 		att.QStride = 2 * d
 		for i := 0; i < n; i++ {
 			cache := s.cache[i*len(s.dec.layers)+l]
@@ -167,7 +174,7 @@ func (s *stepper) selfAttention(l int, a *attention, n int) {
 			att.RunDifferential(s.att[i*d:], s.q[i*2*d:], cache, s.q[i*2*d+d:], cache[d:], cache[2*d:], a.lambda, s.scratch)
 		}
 	} else {
-		a.q.MatMul(s.q, x, n, kernels.ActNone) // q|k|v
+		s.matmul(a.q, s.q, x, n, kernels.ActNone) // q|k|v
 		att.QStride = 3 * d
 		for i := 0; i < n; i++ {
 			cache := s.cache[i*len(s.dec.layers)+l]
@@ -175,7 +182,7 @@ func (s *stepper) selfAttention(l int, a *attention, n int) {
 			att.Run(s.att[i*d:], s.q[i*3*d:], cache, cache[d:], s.scratch)
 		}
 	}
-	a.proj.MatMul(s.proj, s.att[:n*d], n, kernels.ActNone)
+	s.matmul(a.proj, s.proj, s.att[:n*d], n, kernels.ActNone)
 }
 
 // crossAttention attends the slots to layer l's memory; the result lands
@@ -183,7 +190,7 @@ func (s *stepper) selfAttention(l int, a *attention, n int) {
 func (s *stepper) crossAttention(l int, a *attention, n int) {
 	d, w := a.dim, a.kvWidth()
 	mem := s.memKV[l][:s.memLen*w]
-	a.q.MatMul(s.q, s.x[:n*d], n, kernels.ActNone)
+	s.matmul(a.q, s.q, s.x[:n*d], n, kernels.ActNone)
 	att := kernels.Attention{Queries: 1, Keys: s.memLen, Heads: a.heads, HeadDim: d / a.heads,
 		KStride: w, VStride: w, Probability: a.spec(false).Probability, Tiled: a.kind == attnFlash}
 	for i := 0; i < n; i++ {
@@ -195,7 +202,7 @@ func (s *stepper) crossAttention(l int, a *attention, n int) {
 			att.Run(s.att[i*d:], s.q[i*d:], mem, mem[d:], s.scratch)
 		}
 	}
-	a.proj.MatMul(s.proj, s.att[:n*d], n, kernels.ActNone)
+	s.matmul(a.proj, s.proj, s.att[:n*d], n, kernels.ActNone)
 }
 
 // feedForward applies f to the slots' hidden states; the result lands in
@@ -204,14 +211,14 @@ func (s *stepper) feedForward(f *ffn, n int) {
 	x := s.x[:n*s.dec.dim]
 	if f.swiglu {
 		h := n * f.gate.N()
-		f.gate.MatMul(s.h1, x, n, kernels.ActSiLU)
-		f.up.MatMul(s.h2, x, n, kernels.ActNone)
+		s.matmul(f.gate, s.h1, x, n, kernels.ActSiLU)
+		s.matmul(f.up, s.h2, x, n, kernels.ActNone)
 		kernels.Mul(s.h1[:h], s.h1[:h], s.h2[:h])
-		f.down.MatMul(s.proj, s.h1[:h], n, kernels.ActNone)
+		s.matmul(f.down, s.proj, s.h1[:h], n, kernels.ActNone)
 		return
 	}
-	f.fc1.MatMul(s.h1, x, n, kernels.ActGELU)
-	f.fc2.MatMul(s.proj, s.h1[:n*f.fc1.N()], n, kernels.ActNone)
+	s.matmul(f.fc1, s.h1, x, n, kernels.ActGELU)
+	s.matmul(f.fc2, s.proj, s.h1[:n*f.fc1.N()], n, kernels.ActNone)
 }
 
 // Reorder makes slot i continue the history of slot src[i].
