@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/vlmrt/vlmrt/encoders"
-	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/internal/synthetic"
 	"github.com/vlmrt/vlmrt/kernels"
 	"github.com/vlmrt/vlmrt/parallel"
@@ -63,19 +62,8 @@ func BenchmarkViTB16(b *testing.B) {
 			for i := range px {
 				px[i] = float32(r.NormFloat64())
 			}
-			s.Run()
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := cputime.Process()
-			for range b.N {
-				s.Run()
-			}
-			cpu = cputime.Process() - cpu
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/image")
+			timeRuns(b, s, "image")
 			reportGFLOPs(b, flops)
-			if cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/1e6/float64(b.N), "cpu-ms/image")
-			}
 			b.ReportMetric(float64(plan.ArenaBytes()), "arena_bytes")
 			b.ReportMetric(float64(m.PackedBytes()), "packed_bytes")
 		})

@@ -33,6 +33,15 @@ func runHead(b *testing.B, m *heads.Model, shapes map[string][]int, threads int)
 	if err := randomInputs(shapes).Fill(s); err != nil {
 		b.Fatal(err)
 	}
+	timeRuns(b, s, "run")
+	b.ReportMetric(float64(plan.ArenaBytes()), "arena_bytes")
+}
+
+// timeRuns runs s once, then b.N times timed, and reports the allocations
+// and the milliseconds per run ("ms/<unit>") against the wall and the
+// process's CPU time ("cpu-ms/<unit>": all threads, a steadier clock than
+// the wall on a shared machine; one thread: the run's time).
+func timeRuns(b *testing.B, s *runtime.Session, unit string) {
 	s.Run()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -41,13 +50,10 @@ func runHead(b *testing.B, m *heads.Model, shapes map[string][]int, threads int)
 		s.Run()
 	}
 	cpu = cputime.Process() - cpu
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/run")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/"+unit)
 	if cpu > 0 {
-		// CPU time of all threads: a steadier clock than the wall on a
-		// shared machine (one thread: the run's time).
-		b.ReportMetric(float64(cpu.Nanoseconds())/1e6/float64(b.N), "cpu-ms/run")
+		b.ReportMetric(float64(cpu.Nanoseconds())/1e6/float64(b.N), "cpu-ms/"+unit)
 	}
-	b.ReportMetric(float64(plan.ArenaBytes()), "arena_bytes")
 }
 
 // BenchmarkDecoderLayer is one captioning decoder layer at BERT-base size

@@ -7,7 +7,6 @@ import (
 
 	"github.com/vlmrt/vlmrt/encoders"
 	"github.com/vlmrt/vlmrt/heads"
-	"github.com/vlmrt/vlmrt/internal/cputime"
 	"github.com/vlmrt/vlmrt/internal/synthetic"
 	"github.com/vlmrt/vlmrt/kernels"
 )
@@ -52,18 +51,7 @@ func BenchmarkInt8ViTB16(b *testing.B) {
 			for i := range px {
 				px[i] = float32(r.NormFloat64())
 			}
-			s.Run()
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := cputime.Process()
-			for range b.N {
-				s.Run()
-			}
-			cpu = cputime.Process() - cpu
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/image")
-			if cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/1e6/float64(b.N), "cpu-ms/image")
-			}
+			timeRuns(b, s, "image")
 			b.ReportMetric(float64(m.PackedBytes()), "packed_bytes")
 		})
 	}

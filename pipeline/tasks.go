@@ -144,11 +144,19 @@ func (p *Pipeline) Ask(img image.Image, question string) (Answer, error) {
 	probs := softmax(logits, 1)
 	a := Answer{Index: argmax(probs), Probabilities: probs}
 	a.Probability = probs[a.Index]
-	a.Label = fmt.Sprintf("class %d", a.Index)
-	if labels := p.m.head.Labels(); a.Index < len(labels) {
-		a.Label = labels[a.Index]
-	}
+	a.Label = p.Label(a.Index)
 	return a, nil
+}
+
+// Label names answer class i of a VQA head: from the model's metadata
+// "labels", or "class <i>" when the file has none for i.
+func (p *Pipeline) Label(i int) string {
+	if p.m.head != nil {
+		if labels := p.m.head.Labels(); i >= 0 && i < len(labels) {
+			return labels[i]
+		}
+	}
+	return fmt.Sprintf("class %d", i)
 }
 
 // Ground finds the region of img that phrase refers to with the model's

@@ -139,37 +139,22 @@ func runAsk(args []string, w io.Writer) error {
 	fs := newFlags("ask", "--model M IMAGE QUESTION")
 	pf := addPipelineFlags(fs)
 	top := fs.Int("top", 1, "print the k most likely answers")
-	if err := parseFlags(fs, args, 2); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		return fmt.Errorf("want an image and a question (%s)", fs.usage())
-	}
-	p, pool, err := pf.load()
+	p, pool, img, question, err := loadImageAndText(fs, pf, args, "a question")
 	if err != nil {
 		return err
 	}
 	defer closePool(pool)
-	img, err := preprocess.DecodeFile(fs.Arg(0))
+	a, err := p.Ask(img, question)
 	if err != nil {
 		return err
 	}
-	a, err := p.Ask(img, fs.Arg(1))
-	if err != nil {
-		return err
-	}
-	labels := p.Head().Labels()
 	order := make([]int, len(a.Probabilities))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(i, j int) bool { return a.Probabilities[order[i]] > a.Probabilities[order[j]] })
 	for _, i := range order[:min(max(*top, 1), len(order))] {
-		label := fmt.Sprintf("class %d", i)
-		if i < len(labels) {
-			label = labels[i]
-		}
-		fmt.Fprintf(w, "%s\t%.4f\n", label, a.Probabilities[i])
+		fmt.Fprintf(w, "%s\t%.4f\n", p.Label(i), a.Probabilities[i])
 	}
 	return nil
 }
@@ -177,27 +162,38 @@ func runAsk(args []string, w io.Writer) error {
 func runGround(args []string, w io.Writer) error {
 	fs := newFlags("ground", "--model M IMAGE PHRASE")
 	pf := addPipelineFlags(fs)
-	if err := parseFlags(fs, args, 2); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		return fmt.Errorf("want an image and a phrase (%s)", fs.usage())
-	}
-	p, pool, err := pf.load()
+	p, pool, img, phrase, err := loadImageAndText(fs, pf, args, "a phrase")
 	if err != nil {
 		return err
 	}
 	defer closePool(pool)
-	img, err := preprocess.DecodeFile(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	box, err := p.Ground(img, fs.Arg(1))
+	box, err := p.Ground(img, phrase)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%.1f %.1f %.1f %.1f\t%.4f\n", box.X0, box.Y0, box.X1, box.Y1, box.Confidence)
 	return nil
+}
+
+// loadImageAndText parses the flags and the two arguments IMAGE TEXT of
+// ask and ground (what names the text in errors), loads the pipeline and
+// decodes the image; the pool, if any, is for the caller to close.
+func loadImageAndText(fs *flagSet, pf pipelineFlags, args []string, what string) (*pipeline.Pipeline, *parallel.Pool, image.Image, string, error) {
+	if err := parseFlags(fs, args, 2); err != nil {
+		return nil, nil, nil, "", err
+	}
+	if fs.NArg() != 2 {
+		return nil, nil, nil, "", fmt.Errorf("want an image and %s (%s)", what, fs.usage())
+	}
+	img, err := preprocess.DecodeFile(fs.Arg(0))
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	p, pool, err := pf.load()
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	return p, pool, img, fs.Arg(1), nil
 }
 
 func runMatch(args []string, w io.Writer) error {
