@@ -218,7 +218,7 @@ RESCALE = 1.0 / 255.0
 
 def preprocess(images_u8):
     """uint8 [B, 64, 64, 3] -> float32 as CLIPImageProcessor: v * (1/255), (v - mean) / std."""
-    x = torch.as_tensor(images_u8).to(torch.float32) * np.float32(RESCALE)
+    x = torch.tensor(np.asarray(images_u8)).to(torch.float32) * np.float32(RESCALE)
     mean = torch.tensor(IMAGE_MEAN, dtype=torch.float32)
     std = torch.tensor(IMAGE_STD, dtype=torch.float32)
     return (x - mean) / std
