@@ -30,6 +30,8 @@
 // and tokens/s (over encode + generate), and `NAME.ort_e2e_cpu_ms_p50`: the
 // CPU ms per image with the front end's decode and preprocess measured by
 // bench_caption.py (Pillow) added, since ONNX Runtime runs neither.
+// `NAME.ort_vision_cpu_us` and `NAME.ort_step_prefixS_cpu_us` (S = 1 and the
+// longest caption) time one vision run and one step alone.
 'use strict';
 
 const fs = require('fs');
@@ -149,6 +151,25 @@ async function main() {
     wall.push(Number(process.hrtime.bigint() - w0) / 1e6 / n);
     cpu.push((cu.user + cu.system) / 1e3 / n);
   }
+  // Where the time goes: one vision run, and one step at the shortest and
+  // the longest prefix of the captions (the step recomputes the prefix, so
+  // the difference bounds what a KV cache could save).
+  const runCpuUs = async (f) => {
+    for (let i = 0; i < 20; i++) await f();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < 200; i++) await f();
+    const cu = process.cpuUsage(c0);
+    return (cu.user + cu.system) / 200;
+  };
+  const memory = (await vision.run({ pixel_values: images[0] })).last_hidden_state;
+  const longest = Math.max(...Array.from(wantLengths.data));
+  const visionUs = await runCpuUs(() => vision.run({ pixel_values: images[0] }));
+  const stepUs = {};
+  for (const s of [1, longest]) {
+    const t = new ort.Tensor('int64', new BigInt64Array(s).fill(bos), [1, s]);
+    stepUs[s] = await runCpuUs(() => step.run({ input_ids: t, memory }));
+  }
+
   const perImage = tokens / n;
   const front = Number(md.decode_cpu_ms || 0) + Number(md.preprocess_cpu_ms || 0);
   const f = (x) => x.toFixed(3);
@@ -160,6 +181,8 @@ async function main() {
   console.log(`${o.name}.ort_step_runs_per_image: ${perImage.toFixed(2)}`);
   console.log(`${o.name}.ort_tokens_per_s: ${(perImage / median(wall) * 1e3).toFixed(0)}`);
   console.log(`${o.name}.ort_cpu_tokens_per_s: ${(perImage / median(cpu) * 1e3).toFixed(0)}`);
+  console.log(`${o.name}.ort_vision_cpu_us: ${visionUs.toFixed(1)}`);
+  for (const [s, us] of Object.entries(stepUs)) console.log(`${o.name}.ort_step_prefix${s}_cpu_us: ${us.toFixed(1)}`);
   if (front > 0) {
     console.log(`${o.name}.front_end_cpu_ms: ${f(front)} (Pillow decode ${md.decode_cpu_ms} + preprocess ${md.preprocess_cpu_ms}, bench_caption.py)`);
     console.log(`${o.name}.ort_e2e_cpu_ms_p50: ${f(median(cpu) + front)}`);

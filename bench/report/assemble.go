@@ -472,6 +472,20 @@ func (c *collector) captionORT(nv map[string]string, int8 bool) {
 			c.add("caption_rate", "tokens/s", rt, "tokens/s", tpi/(prep+gen)*1e3)
 		}
 	}
+	for _, k := range sortedKeys(nv) {
+		if !strings.HasPrefix(k, prefix+"ort_") || !strings.HasSuffix(k, "_cpu_us") {
+			continue
+		}
+		part := strings.TrimSuffix(strings.TrimPrefix(k, prefix+"ort_"), "_cpu_us")
+		if p, ok := strings.CutPrefix(part, "step_prefix"); ok {
+			part = "one step, prefix of " + p
+		} else if part == "vision" {
+			part = "one vision run"
+		}
+		if v, ok := num(nv, k); ok {
+			c.add("caption_detail", part, rt, "us", v)
+		}
+	}
 	if s := nv[prefix+"ort_identical_to_torch"]; s != "" {
 		c.check("caption tokens equal to PyTorch's, "+rt, s)
 	}

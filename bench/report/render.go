@@ -273,6 +273,19 @@ func renderCaption(r *Results, dir string, w io.Writer) error {
 			formatRatio(speedup(baseGen, r.find("caption", "encode + generate", rt), false)))
 	}
 	pr("\n")
+	for _, rt := range r.runtimes("caption_detail") {
+		var parts []string
+		for _, c := range r.cases("caption_detail") {
+			if row := r.find("caption_detail", c, rt); row != nil {
+				parts = append(parts, fmt.Sprintf("%s %s us", c, formatValue(row.Value)))
+			}
+		}
+		pr("%s, CPU per call: %s. ", rt, strings.Join(parts, ", "))
+	}
+	if len(r.runtimes("caption_detail")) > 0 {
+		pr("A step recomputes the whole prefix: the difference between its time at the shortest and at the longest prefix ")
+		pr("bounds what a KV cache would save per step.\n\n")
+	}
 	ch := &chart{title: "Caption end to end: one 128 x 128 PNG to words (shapes model)", valueLabel: "CPU ms per image, one thread",
 		groups: slices.Clone(runtimes), horizontal: true, stacked: true, unitSuffix: " ms",
 		width: 8 * vg.Inch, height: vg.Length(1.2+0.45*float64(len(runtimes))) * vg.Inch}
