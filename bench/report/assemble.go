@@ -472,7 +472,19 @@ func (c *collector) captionORT(nv map[string]string, int8 bool) {
 			c.add("caption_rate", "tokens/s", rt, "tokens/s", tpi/(prep+gen)*1e3)
 		}
 	}
-	for _, k := range sortedKeys(nv) {
+	keys := sortedKeys(nv)
+	// The vision run first, then the steps by prefix length.
+	slices.SortStableFunc(keys, func(a, b string) int {
+		rank := func(k string) int {
+			if strings.Contains(k, "vision") {
+				return 0
+			}
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(k, prefix+"ort_step_prefix"), "_cpu_us"))
+			return 1 + n
+		}
+		return rank(a) - rank(b)
+	})
+	for _, k := range keys {
 		if !strings.HasPrefix(k, prefix+"ort_") || !strings.HasSuffix(k, "_cpu_us") {
 			continue
 		}

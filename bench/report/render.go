@@ -64,7 +64,8 @@ func render(r *Results, dir string, w io.Writer) error {
 	}
 	pr("\nHow to read it: every figure is against the process's CPU time on one thread (the machine is shared: ")
 	pr("CPU time moves less than the wall with other jobs' load), except the thread-scaling section (wall clock). ")
-	pr("A cell is the median of the rounds with the least and the most in parentheses. ")
+	pr("A cell is the median of the rounds with the least and the most in parentheses; in the charts the bar is the median ")
+	pr("and the whisker the least and the most. ")
 	pr("The \"vs\" columns are the medians of the per-round ratios: how many times faster the section's first vlmrt runtime is ")
 	pr("than the peer (above 1: vlmrt faster).\n\n")
 	for _, n := range r.Notes {
@@ -330,7 +331,8 @@ func renderThreads(r *Results, dir string, w io.Writer) error {
 	}
 	pr("\n")
 	ch := &chart{title: "Thread scaling: two threads over one (wall clock)", valueLabel: "speed-up (x)", groups: cases,
-		refLine: 2, refLabel: "ideal 2x", unitSuffix: "x", width: 8 * vg.Inch, height: 3.6 * vg.Inch}
+		refLine: 2, refLabel: "ideal 2x", unitSuffix: "x", width: 8 * vg.Inch, height: 3.6 * vg.Inch,
+		format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
 	ch.series = append(ch.series, seriesOf(r, "threads", "2 threads", cases, func(rt, c string) *Row { return r.find("threads", c, rt) }, 0))
 	return ch.save(filepath.Join(dir, "report_threads.png"))
 }
