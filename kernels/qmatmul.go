@@ -53,16 +53,17 @@ type qmatmulTask struct {
 	units      int
 }
 
-// qscratch returns the task's scratch for m quantized rows of lda bytes
-// and their scales, grown (the only allocation) when it is too small.
-func (t *MatMulTask) qscratch(m, lda int) ([]int8, []float32) {
-	if cap(t.qa) < m*lda {
-		t.qa = make([]int8, m*lda)
+// qscratch returns the task's scratch for m quantized rows of A, n bytes
+// (int8Weights.qaBytes), and their scales, grown (the only allocation)
+// when it is too small.
+func (t *MatMulTask) qscratch(m, n int) ([]int8, []float32) {
+	if cap(t.qa) < n {
+		t.qa = make([]int8, n)
 	}
 	if cap(t.qs) < m {
 		t.qs = make([]float32, m)
 	}
-	return t.qa[:m*lda], t.qs[:m]
+	return t.qa[:n], t.qs[:m]
 }
 
 // qmatmul is MatMulWith for int8 weights, after the checks: m >= 1, N >= 1.
@@ -84,7 +85,7 @@ func (p *PackedWeights) qmatmul(task *MatMulTask, pool *parallel.Pool, c []float
 		threads = pool.Threads()
 	}
 	t := &task.q
-	qa, qs := task.qscratch(m, p.q.lda())
+	qa, qs := task.qscratch(m, p.q.qaBytes(m))
 	t.plan(p, c, ldc, a, lda, m, act, qa, qs, threads)
 	switch {
 	case threads == 1:
@@ -114,6 +115,9 @@ func (t *qmatmulTask) plan(p *PackedWeights, c []float32, ldc int, a []float32, 
 	nr := p.q.kern.nr
 	t.nmc = (m + mcMax - 1) / mcMax
 	t.mc = (m + t.nmc - 1) / t.nmc
+	if p.q.kern.rowPairs {
+		t.mc += t.mc & 1 // row blocks start at even rows, at a pair
+	}
 	t.nmc = (m + t.mc - 1) / t.mc
 	np := (p.n + nr - 1) / nr
 	t.ncp = max(2, 128/nr)
@@ -142,6 +146,9 @@ func (t *qmatmulTask) Do(u int) {
 	c0, c1 := q0*nr, min(q1*nr, n)
 	mr := iw.kern.mrMax
 	mr = (rows + (rows+mr-1)/mr - 1) / ((rows + mr - 1) / mr) // even row blocks
+	if iw.kern.rowPairs {
+		mr += mr & 1 // whole pairs (mrMax is even)
+	}
 	g := qgemmArgs{
 		a:        unsafe.Pointer(&t.qa[i0*lda]),
 		lda:      uintptr(lda),
@@ -174,7 +181,8 @@ func (t *qmatmulTask) Do(u int) {
 // into qa (kern's kp values a row, zero past k) and their scales into qs,
 // as the file comment says, with level l's row kernels, in the form kern
 // reads: s8, u8 (a_s8 + 128) for a zero-point family, int16 for an a16
-// one.
+// one, in row pairs for a rowPairs one (i0 even; an odd i1 must be m, and
+// the row after it, the second of the last pair, is zeroed).
 func quantizeRows(l Level, qa []int8, qs []float32, a []float32, lda, i0, i1, k int, kern qgemmKernel) {
 	kp := (k + kern.kalign - 1) / kern.kalign * kern.kalign
 	var flip int8
@@ -199,6 +207,16 @@ func quantizeRows(l Level, qa []int8, qs []float32, a []float32, lda, i0, i1, k 
 			}
 			continue
 		}
+		if kern.rowPairs {
+			dst := pairRow(qa, i, kp)
+			if inv == 0 {
+				fillRowPairs(dst, 0, kp, flip)
+			} else {
+				qquantizeRowPairs(l, dst, row, inv, flip)
+				fillRowPairs(dst, k, kp, flip)
+			}
+			continue
+		}
 		dst := qa[i*kp : i*kp+kp]
 		if inv == 0 {
 			for j := range dst {
@@ -210,6 +228,9 @@ func quantizeRows(l Level, qa []int8, qs []float32, a []float32, lda, i0, i1, k 
 				dst[j] = flip
 			}
 		}
+	}
+	if kern.rowPairs && i1%2 == 1 {
+		fillRowPairs(pairRow(qa, i1, kp), 0, kp, flip)
 	}
 }
 

@@ -23,10 +23,10 @@ func qgemm5x8c4AVX2(args *qgemmArgs)
 // The int8 families of amd64. VPDPBUSD reads A as u8 (zero point 128); the
 // AVX2 kernel without VNNI reads it as int16.
 var (
-	vnni512Qgemm = qgemmKernel{id: qgemmVNNI512, level: AVX512, nr: 32, mrMax: 12, kalign: 4, zeroPoint: true, name: "qgemm-12x32c4-avx512vnni"}
-	avxvnniQgemm = qgemmKernel{id: qgemmAVXVNNI, level: AVX2, nr: 16, mrMax: 6, kalign: 4, zeroPoint: true, name: "qgemm-6x16c4-avxvnni"}
-	vnni256Qgemm = qgemmKernel{id: qgemmVNNI256, level: AVX2, nr: 16, mrMax: 6, kalign: 4, zeroPoint: true, name: "qgemm-6x16c4-avx512vnni-vl"}
-	avx2Qgemm    = qgemmKernel{id: qgemmAVX2, level: AVX2, nr: 8, mrMax: 5, kalign: 4, a16: true, name: "qgemm-5x8c4-avx2"}
+	vnni512Qgemm = qgemmKernel{id: qgemmVNNI512, level: AVX512, nr: 32, mrMax: 12, kalign: 4, kgroup: 4, zeroPoint: true, name: "qgemm-12x32c4-avx512vnni"}
+	avxvnniQgemm = qgemmKernel{id: qgemmAVXVNNI, level: AVX2, nr: 16, mrMax: 6, kalign: 4, kgroup: 4, zeroPoint: true, name: "qgemm-6x16c4-avxvnni"}
+	vnni256Qgemm = qgemmKernel{id: qgemmVNNI256, level: AVX2, nr: 16, mrMax: 6, kalign: 4, kgroup: 4, zeroPoint: true, name: "qgemm-6x16c4-avx512vnni-vl"}
+	avx2Qgemm    = qgemmKernel{id: qgemmAVX2, level: AVX2, nr: 8, mrMax: 5, kalign: 4, kgroup: 4, a16: true, name: "qgemm-5x8c4-avx2"}
 )
 
 // CPU features of the int8 kernels, beyond those of the levels.
@@ -52,9 +52,10 @@ func qgemmKernelFor(l Level) qgemmKernel {
 }
 
 // qgemmKernels returns every int8 family this CPU can run, for the tests:
-// those of its levels, and the EVEX twin of the AVX-VNNI kernel.
+// those of its levels, the EVEX twin of the AVX-VNNI kernel, and the Go
+// twin of the SMMLA kernel.
 func qgemmKernels() []qgemmKernel {
-	ks := []qgemmKernel{genericQgemm}
+	ks := []qgemmKernel{genericQgemm, pairsGoQgemm}
 	if AVX2.Supported() {
 		ks = append(ks, avx2Qgemm)
 		if hasAVXVNNI {
@@ -78,6 +79,8 @@ func callQgemm(id qgemmID, args *qgemmArgs) {
 		qgemm6x16c4VNNI256(args)
 	case qgemmAVX2:
 		qgemm5x8c4AVX2(args)
+	case qgemmGoPairs:
+		qgemm8x8c8Generic(args)
 	default:
 		qgemmGeneric(args)
 	}
@@ -144,4 +147,11 @@ func qquantizeRow16(l Level, dst []int16, row []float32, inv float32) {
 		return
 	}
 	quantizeRow16(dst, row, inv)
+}
+
+// qquantizeRowPairs runs quantizeRowPairs (no amd64 family reads row
+// pairs; the tests run the Go twin of the SMMLA family here).
+func qquantizeRowPairs(l Level, dst []int8, row []float32, inv float32, flip int8) {
+	_ = l
+	quantizeRowPairs(dst, row, inv, flip)
 }

@@ -11,7 +11,7 @@ func qgemm4x16c4SDOT(args *qgemmArgs)
 
 // sdotQgemm is the NEON int8 family: SDOT (s8 x s8, no zero point), A rows
 // padded to 16 bytes for its 16-byte loads.
-var sdotQgemm = qgemmKernel{id: qgemmSDOT, level: NEON, nr: 16, mrMax: 4, kalign: 16, name: "qgemm-4x16c4-neondot"}
+var sdotQgemm = qgemmKernel{id: qgemmSDOT, level: NEON, nr: 16, mrMax: 4, kalign: 16, kgroup: 4, name: "qgemm-4x16c4-neondot"}
 
 // qgemmKernelFor returns the int8 micro-kernel family of level l on arm64:
 // SDOT at NEON where the CPU has the DotProd extension (ARMv8.2; Cortex-A55,
@@ -25,19 +25,23 @@ func qgemmKernelFor(l Level) qgemmKernel {
 
 // qgemmKernels returns every int8 family this CPU can run, for the tests.
 func qgemmKernels() []qgemmKernel {
+	ks := []qgemmKernel{genericQgemm, pairsGoQgemm}
 	if neonFeatures.dotProd {
-		return []qgemmKernel{genericQgemm, sdotQgemm}
+		ks = append(ks, sdotQgemm)
 	}
-	return []qgemmKernel{genericQgemm}
+	return ks
 }
 
 // callQgemm runs the int8 micro-kernel id (qmatmul_kernel.go).
 func callQgemm(id qgemmID, args *qgemmArgs) {
-	if id == qgemmSDOT {
+	switch id {
+	case qgemmSDOT:
 		qgemm4x16c4SDOT(args)
-		return
+	case qgemmGoPairs:
+		qgemm8x8c8Generic(args)
+	default:
+		qgemmGeneric(args)
 	}
-	qgemmGeneric(args)
 }
 
 //go:noescape
@@ -74,4 +78,10 @@ func qquantizeRow(l Level, dst []int8, row []float32, inv float32, flip int8) {
 func qquantizeRow16(l Level, dst []int16, row []float32, inv float32) {
 	_ = l
 	quantizeRow16(dst, row, inv)
+}
+
+// qquantizeRowPairs runs quantizeRowPairs with level l's row kernel.
+func qquantizeRowPairs(l Level, dst []int8, row []float32, inv float32, flip int8) {
+	_ = l
+	quantizeRowPairs(dst, row, inv, flip)
 }

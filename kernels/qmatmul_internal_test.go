@@ -104,22 +104,19 @@ func newQgemmRun(kern qgemmKernel, m, k, n, mr int, extreme, unit bool, r *rand.
 	p.q.fill(run.w, k, n)
 	run.iw, run.bias = p.q, p.bias
 	kp := p.q.kp
-	run.qa = make([]int8, m*p.q.lda()+2)[2:] // off an aligned address
-	for i := 0; i < m; i++ {
+	run.qa = make([]int8, p.q.qaBytes(m)+2)[2:] // off an aligned address
+	// Row m is there for a row-pair family with an odd m: the second row of
+	// its last pair.
+	for i := 0; i < (m+1)&^1; i++ {
 		for j := 0; j < kp; j++ {
 			var v int32
-			if j < k {
+			switch {
+			case i == m:
+				v = 77 // zero in a product, but no value of it may reach C
+			case j < k:
 				v = run.as8[i*k+j]
 			}
-			switch {
-			case kern.a16:
-				run.qa[2*(i*kp+j)] = int8(v)
-				run.qa[2*(i*kp+j)+1] = int8(v >> 8)
-			case kern.zeroPoint:
-				run.qa[i*kp+j] = int8(v ^ -128)
-			default:
-				run.qa[i*kp+j] = int8(v)
-			}
+			run.setA(i, j, v)
 		}
 	}
 	run.rowScale = make([]float32, m)
@@ -136,6 +133,25 @@ func newQgemmRun(kern qgemmKernel, m, k, n, mr int, extreme, unit bool, r *rand.
 		run.cbuf[i] = math.Float32frombits(0x7fc0dead)
 	}
 	return run
+}
+
+// setA writes A[i][k] = v where the family reads it (qmatmul_kernel.go);
+// i = m is the zero row of an odd m for a row-pair family, and no row for
+// the others.
+func (run *qgemmRun) setA(i, k int, v int32) {
+	kp := run.iw.kp
+	switch {
+	case run.kern.rowPairs:
+		run.qa[(i&^1)*kp+16*(k/8)+8*(i&1)+k%8] = int8(v)
+	case i >= run.m:
+	case run.kern.a16:
+		run.qa[2*(i*kp+k)] = int8(v)
+		run.qa[2*(i*kp+k)+1] = int8(v >> 8)
+	case run.kern.zeroPoint:
+		run.qa[i*kp+k] = int8(v ^ -128)
+	default:
+		run.qa[i*kp+k] = int8(v)
+	}
 }
 
 // call runs the kernel over every panel and row, as one unit of the
@@ -190,21 +206,32 @@ func (run *qgemmRun) check(t *testing.T, what string) {
 
 // TestQgemmKernels runs every int8 micro-kernel this CPU has, at every row
 // block size, against the exact int32 sums: K at and around every multiple
-// of 4 and 16 (the groups and the NEON loads), N at every remainder of the
-// 8-, 16- and 32-column panels, M of one to three blocks. With unit scales C is the
-// sum itself, so the int32 accumulations agree with the Go twin bit for bit;
-// with random scales and bias C must follow the contract's rounding exactly.
+// of 4, 8 and 16 (the groups and the NEON loads), N at every remainder of
+// the 8-, 16- and 32-column panels, M of one to three blocks (for a
+// row-pair family, every even block size, and M one short of a block, two
+// blocks and one row, so that each block size also ends on a lone row).
+// With unit scales C is the sum itself, so the int32 accumulations agree
+// with the Go twin bit for bit; with random scales and bias C must follow
+// the contract's rounding exactly.
 func TestQgemmKernels(t *testing.T) {
-	ks := []int{0, 1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100}
+	ks := []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 40, 63, 64, 65, 100}
 	ns := []int{1, 3, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 97}
 	if testing.Short() {
-		ks, ns = []int{0, 1, 4, 7, 16, 33, 65}, []int{1, 15, 16, 17, 33, 65}
+		ks, ns = []int{0, 1, 4, 7, 16, 24, 33, 65}, []int{1, 7, 15, 16, 17, 33, 65}
 	}
 	for _, kern := range qgemmKernels() {
 		r := rand.New(rand.NewPCG(uint64(kern.id), 5))
 		t.Run(kern.name, func(t *testing.T) {
-			for mr := 1; mr <= kern.mrMax; mr++ {
-				for _, m := range []int{mr, 2*mr + 1, 3 * mr} {
+			step := 1
+			if kern.rowPairs {
+				step = 2
+			}
+			for mr := step; mr <= kern.mrMax; mr += step {
+				ms := []int{mr, 2*mr + 1, 3 * mr}
+				if kern.rowPairs {
+					ms = append(ms, mr-1)
+				}
+				for _, m := range ms {
 					for _, k := range ks {
 						for _, n := range ns {
 							unit := (m+k+n)%2 == 0
@@ -247,14 +274,7 @@ func TestQgemmNoOverflow(t *testing.T) {
 		}
 		run.iw.fill(run.w, run.k, run.n)
 		for kk := 0; kk < run.k; kk++ {
-			switch {
-			case kern.a16:
-				run.qa[2*kk], run.qa[2*kk+1] = 127, 0
-			case kern.zeroPoint:
-				run.qa[kk] = 127 ^ -128
-			default:
-				run.qa[kk] = 127
-			}
+			run.setA(0, kk, 127)
 		}
 		run.unit = false // the sums pass 2^24: compare the rounded values
 		run.call()
@@ -316,6 +336,74 @@ func TestQuantizeRowKernels(t *testing.T) {
 				quantizeRow(want8, clipped, inv, 0)
 				for j, v := range want16 {
 					require.Equal(t, int16(want8[j]), v, "%s n=%d: int16 and int8 rows differ at %d", l, n, j)
+				}
+				// Into a row of a pair layout: the same values at
+				// 16*(j/8) + j%8; the other row's bytes and those past the
+				// row keep their sentinel.
+				for _, flip := range []int8{0, -128} {
+					want := make([]int8, n)
+					quantizeRow(want, clipped, inv, flip)
+					pairs := make([]int8, 2*n+32)
+					for j := range pairs {
+						pairs[j] = 99
+					}
+					qquantizeRowPairs(l, pairs, clipped, inv, flip)
+					for j := range pairs {
+						w := int8(99)
+						if j%16 < 8 && 8*(j/16)+j%16 < n {
+							w = want[8*(j/16)+j%16]
+						}
+						require.Equal(t, w, pairs[j], "%s n=%d inv=%v flip=%d: pair layout byte %d", l, n, inv, flip, j)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestQuantizeRowsPairs checks quantizeRows for a row-pair family against
+// the row layout of the same rows at every level: m of one to seven rows
+// (an odd m zeroes the second row of its last pair), K at and around the
+// 8- and 16-byte steps, rows of zeros and of NaN, and the rows quantized
+// in two calls split at an even row, as the threaded product does.
+func TestQuantizeRowsPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 8))
+	rowsKern := pairsGoQgemm
+	rowsKern.rowPairs, rowsKern.id = false, qgemmGo
+	for _, l := range Levels() {
+		for m := 1; m <= 7; m++ {
+			for _, k := range []int{1, 7, 8, 9, 15, 16, 17, 24, 33, 70} {
+				kp := (k + 15) &^ 15
+				a := make([]float32, m*(k+1))
+				for j := range a {
+					a[j] = float32(r.NormFloat64())
+				}
+				clear(a[(k+1)*(m/2) : (k+1)*(m/2)+k]) // a row of zeros
+				if m > 3 {
+					a[(k+1)*3+k/2] = float32(math.NaN())
+				}
+				rows, rowScales := make([]int8, m*kp), make([]float32, m)
+				quantizeRows(l, rows, rowScales, a, k+1, 0, m, k, rowsKern)
+				pairs, pairScales := make([]int8, (m+1)/2*2*kp), make([]float32, m)
+				for j := range pairs {
+					pairs[j] = 99
+				}
+				split := min(2, m)
+				quantizeRows(l, pairs, pairScales, a, k+1, 0, split, k, pairsGoQgemm)
+				quantizeRows(l, pairs, pairScales, a, k+1, split, m, k, pairsGoQgemm)
+				what := fmt.Sprintf("%s m=%d k=%d", l, m, k)
+				for i := range rowScales {
+					require.Equal(t, math.Float32bits(rowScales[i]), math.Float32bits(pairScales[i]), "%s: scale of row %d", what, i)
+				}
+				for i := 0; i < (m+1)&^1; i++ {
+					for kk := 0; kk < kp; kk++ {
+						var want int8
+						if i < m {
+							want = rows[i*kp+kk]
+						}
+						got := pairs[(i&^1)*kp+16*(kk/8)+8*(i&1)+kk%8]
+						require.Equal(t, want, got, "%s: A[%d][%d]", what, i, kk)
+					}
 				}
 			}
 		}

@@ -9,13 +9,16 @@ import "unsafe"
 // Packed weights. W = q * scale[col] (q int8, one float32 scale per
 // column) is cut into ceil(N/nr) panels of nr columns, and K is padded with
 // zero rows to kp, a multiple of the family's kalign (itself a multiple of
-// 4). Panel p holds kp/4 groups of 4 consecutive k; group g holds, for each
-// of the nr columns j, the 4 bytes q[4g+t][p*nr+j], t = 0..3:
+// its group, c below). Panel p holds kp/c groups of c consecutive k, c the
+// family's kgroup (4 or 8, the "c4" or "c8" of its name); group g holds,
+// for each of the nr columns j, the c bytes q[c*g+t][p*nr+j], t < c:
 //
-//	panel[g*4*nr + 4*j + t] = q[4g+t][p*nr+j]    (0 past K or N)
+//	panel[g*c*nr + c*j + t] = q[c*g+t][p*nr+j]    (0 past K or N)
 //
-// which is what VPDPBUSD and SDOT read: one 32-bit lane per column, the
-// four products of a group summed into it. Scales and bias are padded to
+// With c = 4 that is what VPDPBUSD and SDOT read: one 32-bit lane per
+// column, the four products of a group summed into it. With c = 8 a
+// 16-byte register holds a column pair j, j+1 (j even) by 8 k, the 2x8
+// right operand of SMMLA. Scales and bias are padded to
 // nr per panel, zero in the padding. Families whose A is unsigned (u8 with
 // a zero point of 128, for VPDPBUSD's u8 x s8) also keep, per column,
 // corr[j] = -128 * sum over k of q[k][j], the start of each accumulator,
@@ -24,7 +27,15 @@ import "unsafe"
 // Quantized A. Row i of A is a_s8[i][k] = round(a[i][k] / sa[i]) in
 // [-127, 127] (qmatmul.go says how), kp bytes a row, zero past K. A
 // zero-point family reads it as u8: a_u8 = a_s8 + 128 = a_s8 XOR 0x80; an
-// a16 family as int16 (2 kp bytes a row).
+// a16 family as int16 (2 kp bytes a row). A rowPairs family (SMMLA) reads
+// the rows in pairs 2p, 2p+1, interleaved by 8 k, 2 kp bytes a pair: 16
+// bytes for each 8 k, the 8 of row 2p then the 8 of row 2p+1, the 2x8 left
+// operand of SMMLA:
+//
+//	A[i][k] at (i &^ 1)*kp + 16*(k/8) + 8*(i&1) + k%8
+//
+// When m is odd the last pair's second row is there, all zero (it is read,
+// never stored).
 //
 // The call. callQgemm(kern, args) computes, for every panel q in
 // [0, args.panels), every row i in [0, args.m) and every column j of the
@@ -42,16 +53,19 @@ import "unsafe"
 // bit-identical at every level too. A[i][k] is the byte at args.a + i*lda +
 // k, P_q[k][j] the byte at args.b + q*ldb + the offset above, C[i][c] the
 // float32 at args.c + i*ldc + 4c (A[i][k] is the int16 at args.a + i*lda +
-// 2k for an a16 family); bias, colScale and corr hold nr values a
-// panel from their pointers, rowScale one float32 a row.
+// 2k for an a16 family, and at args.a + the pair offset above for a
+// rowPairs family); bias, colScale and corr hold nr values a panel from
+// their pointers, rowScale one float32 a row.
 //
 // Rows are taken in blocks of args.mr (1 <= mr <= mrMax) as in the float
-// product. The kernel must not read A outside rows [0, m) and bytes
-// [0, kp), nor touch C outside rows [0, m) and the existing columns (the
-// last panel's columns past args.cols are neither loaded nor stored; maskLo,
-// maskHi and mask hold their masks). It may read whole padded panels,
-// scales, bias and corr, and prefetch past them. m, panels >= 1; groups
-// (kp/4) may be 0.
+// product; a rowPairs family takes an even mr (and args.a at an even row
+// of the scratch), and a block of odd rows reads the zero row after its
+// last one. The kernel must not read A outside rows [0, m) (rounded up to
+// even for rowPairs) and bytes [0, kp), nor read rowScale or touch C
+// outside rows [0, m) and the existing columns (the last panel's columns
+// past args.cols are neither loaded nor stored; maskLo, maskHi and mask
+// hold their masks). It may read whole padded panels, scales, bias and
+// corr, and prefetch past them. m, panels >= 1; groups (kp/4) may be 0.
 //
 // The families, per level (qgemmKernelFor in the arch files):
 //
@@ -60,8 +74,13 @@ import "unsafe"
 //	         qgemm-5x8c4-avx2         otherwise: VPMADDWD on int16 A
 //	avx512   qgemm-12x32c4-avx512vnni VPDPBUSD zmm on CPUs with AVX512-VNNI, u8 A
 //	         (the avx2 choice on AVX-512 CPUs without it)
-//	neon     qgemm-4x16c4-neondot     SDOT by element on CPUs with DotProd, s8 A
-//	         (the Go twin without it)
+//	neon     qgemm-8x8c8-neoni8mm     SMMLA on CPUs with I8MM, s8 A in row pairs
+//	         qgemm-4x16c4-neondot     otherwise SDOT by element on CPUs with DotProd, s8 A
+//	         (the Go twin without either)
+//
+// qgemm-8x8c8-go, the Go twin of the SMMLA kernel (qmatmul_pairs.go), is
+// no level's choice: the tests run it on every machine, so that its
+// layouts (c8 panels, A in row pairs) are checked where no I8MM runs.
 //
 // A new kernel adds a family: a qgemmID, a routine honouring the contract,
 // a case in callQgemm and qgemmKernelFor, and an entry in qgemmKernels so
@@ -111,15 +130,18 @@ func (g *qgemmArgs) setCols(cols, nr int) {
 
 // qgemmKernel is one int8 micro-kernel family: the routine callQgemm runs
 // (id), its panel width nr and largest row block mrMax, the multiple kalign
-// that K is padded to, and whether it reads A as u8 with a zero point of
-// 128 (VPDPBUSD), as s8, or as int16 (a16).
+// that K is padded to, the k a group of its panels holds (kgroup), and
+// whether it reads A as u8 with a zero point of 128 (VPDPBUSD), as s8, or
+// as int16 (a16), in rows or in row pairs (rowPairs).
 type qgemmKernel struct {
 	id        qgemmID
 	level     Level
 	nr, mrMax int
 	kalign    int
+	kgroup    int // k per group of the panels: 4 (c4) or 8 (c8)
 	zeroPoint bool
 	a16       bool   // A as int16 rather than bytes
+	rowPairs  bool   // A in row pairs interleaved by 8 k (SMMLA)
 	name      string // XNNPACK-style: operation, tile, ISA
 }
 
@@ -133,11 +155,13 @@ const (
 	qgemmVNNI256                // qgemm6x16c4VNNI256: the same kernel, EVEX (AVX512-VNNI + VL)
 	qgemmAVX2                   // qgemm5x8c4AVX2: VPMADDWD on int16 A
 	qgemmSDOT                   // qgemm4x16c4SDOT: NEON SDOT by element
+	qgemmSMMLA                  // qgemm8x8c8SMMLA: NEON SMMLA (I8MM), A in row pairs
+	qgemmGoPairs                // qgemm8x8c8Generic, the Go twin of qgemm8x8c8SMMLA
 	numQgemm
 )
 
 // genericQgemm is the Go twin's family: s8 A, 16-column panels.
-var genericQgemm = qgemmKernel{id: qgemmGo, level: Generic, nr: 16, mrMax: 4, kalign: 4, name: "qgemm-16c4-go"}
+var genericQgemm = qgemmKernel{id: qgemmGo, level: Generic, nr: 16, mrMax: 4, kalign: 4, kgroup: 4, name: "qgemm-16c4-go"}
 
 // qgemmGeneric is the Go twin of the int8 micro-kernels: the contract
 // above for an s8 A and 16-column panels, one row and one panel at a time,

@@ -11,7 +11,10 @@ func qgemmKernelFor(l Level) qgemmKernel {
 
 // callQgemm runs the int8 micro-kernel id (qmatmul_kernel.go).
 func callQgemm(id qgemmID, args *qgemmArgs) {
-	_ = id
+	if id == qgemmGoPairs {
+		qgemm8x8c8Generic(args)
+		return
+	}
 	qgemmGeneric(args)
 }
 
@@ -34,5 +37,11 @@ func qquantizeRow16(l Level, dst []int16, row []float32, inv float32) {
 }
 
 // qgemmKernels returns every int8 family this build can run, for the
-// tests.
-func qgemmKernels() []qgemmKernel { return []qgemmKernel{genericQgemm} }
+// tests: the Go twin and the Go twin of the SMMLA family.
+func qgemmKernels() []qgemmKernel { return []qgemmKernel{genericQgemm, pairsGoQgemm} }
+
+// qquantizeRowPairs runs quantizeRowPairs with level l's row kernel.
+func qquantizeRowPairs(l Level, dst []int8, row []float32, inv float32, flip int8) {
+	_ = l
+	quantizeRowPairs(dst, row, inv, flip)
+}

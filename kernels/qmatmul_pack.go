@@ -158,16 +158,16 @@ func newInt8Packed(k, n int, scale, bias []float32) *PackedWeights {
 
 // fill writes q, row-major K x N, into the panels, and the zero-point
 // corrections. The loops read q row by row and write within one group
-// (4*nr bytes) at a time.
+// (kgroup*nr bytes) at a time.
 func (iw *int8Weights) fill(q []int8, k, n int) {
-	nr := iw.kern.nr
+	nr, c := iw.kern.nr, iw.kern.kgroup
 	for c0 := 0; c0 < n; c0 += nr {
 		cols := min(nr, n-c0)
 		panel := iw.panels[(c0/nr)*iw.kp*nr:]
 		for r := 0; r < k; r++ {
-			dst := panel[(r/4)*4*nr+r%4:]
+			dst := panel[(r/c)*c*nr+r%c:]
 			for j, v := range q[r*n+c0 : r*n+c0+cols] {
-				dst[4*j] = v
+				dst[c*j] = v
 			}
 		}
 		if iw.corr != nil {
@@ -185,11 +185,11 @@ func (iw *int8Weights) fill(q []int8, k, n int) {
 // unpackCols writes the dequantized columns [c0, c0+width) of W, row-major
 // K x width, into w: q * scale as float32, as weights.Dequantize does.
 func (iw *int8Weights) unpackCols(w []float32, k, c0, width int) {
-	nr := iw.kern.nr
+	nr, g := iw.kern.nr, iw.kern.kgroup
 	for r := 0; r < k; r++ {
 		for j := 0; j < width; j++ {
 			c := c0 + j
-			v := iw.panels[(c/nr)*iw.kp*nr+(r/4)*4*nr+4*(c%nr)+r%4]
+			v := iw.panels[(c/nr)*iw.kp*nr+(r/g)*g*nr+g*(c%nr)+r%g]
 			w[r*width+j] = float32(v) * iw.scale[c]
 		}
 	}
@@ -201,6 +201,15 @@ func (iw *int8Weights) lda() int {
 		return 2 * iw.kp
 	}
 	return iw.kp
+}
+
+// qaBytes returns the bytes of the scratch that m quantized rows of A take:
+// m rows of lda bytes, m rounded up to even for a rowPairs family.
+func (iw *int8Weights) qaBytes(m int) int {
+	if iw.kern.rowPairs {
+		m += m & 1
+	}
+	return m * iw.lda()
 }
 
 // bytes returns the memory the panels, scales and corrections hold.

@@ -156,10 +156,36 @@ func int8Want(tc int8Case, pr int8Problem) (acc []int64, exact []float32, ref []
 func TestInt8MatMul(t *testing.T) {
 	cases := int8Cases(testing.Short())
 	leveltest.ForEach(t, func(t *testing.T) {
+		t.Logf("int8 kernel: %s", kernels.Int8KernelForTest())
 		for _, tc := range cases {
 			checkInt8MatMul(t, tc, nil)
 		}
 	})
+}
+
+// TestInt8Families runs the int8 product through every int8 family this
+// CPU has, not only the one each level chooses (SDOT on a CPU with I8MM,
+// the Go twin of the SMMLA kernel on every machine), each at its level:
+// the short cases of TestInt8MatMul, and threaded products whose rows are
+// quantized in units and split into row blocks of odd sizes.
+func TestInt8Families(t *testing.T) {
+	pool := parallel.New(3)
+	defer pool.Close()
+	for _, name := range kernels.Int8KernelsForTest() {
+		t.Run(name, func(t *testing.T) {
+			defer kernels.UseInt8KernelForTest(name)()
+			for _, tc := range int8Cases(true) {
+				checkInt8MatMul(t, tc, nil)
+			}
+			for _, tc := range []int8Case{
+				{"threaded", 64, 600, 130, true, kernels.ActNone},
+				{"threaded, odd rows", 37, 300, 130, true, kernels.ActNone},
+				{"threaded, two odd row blocks", 201, 64, 50, false, kernels.ActNone},
+			} {
+				checkInt8MatMul(t, tc, pool)
+			}
+		})
+	}
 }
 
 func checkInt8MatMul(t *testing.T, tc int8Case, pool *parallel.Pool) {
