@@ -80,8 +80,21 @@ func qquantizeRow16(l Level, dst []int16, row []float32, inv float32) {
 	quantizeRow16(dst, row, inv)
 }
 
-// qquantizeRowPairs runs quantizeRowPairs with level l's row kernel.
+//go:noescape
+func qquantizePairsNEON(dst *int8, x *float32, n int, inv float32, flip uint32)
+
+// qquantizeRowPairs runs quantizeRowPairs with level l's row kernel, bit
+// for bit the same: 16 values a step (32 bytes of the pair layout), the
+// rest in the Go twin.
 func qquantizeRowPairs(l Level, dst []int8, row []float32, inv float32, flip int8) {
-	_ = l
+	if l == NEON && len(row) >= 16 {
+		n := len(row) &^ 15
+		_ = dst[2*n-9] // the last byte the NEON steps write
+		qquantizePairsNEON(&dst[0], &row[0], n, inv, uint32(uint8(flip))*0x01010101)
+		if n < len(row) {
+			quantizeRowPairs(dst[2*n:], row[n:], inv, flip)
+		}
+		return
+	}
 	quantizeRowPairs(dst, row, inv, flip)
 }

@@ -1,8 +1,9 @@
 //go:build !purego
 
 // The row quantizer of the int8 product (qmatmul.go) on NEON: the largest
-// magnitude of a row, and the row times 127/amax rounded to int8. The Go
-// twins are absMaxBits and quantizeRow; both routines give their results
+// magnitude of a row, and the row times 127/amax rounded to int8, into a
+// row or into a row of a pair layout (SMMLA). The Go twins are absMaxBits,
+// quantizeRow and quantizeRowPairs; the routines give their results
 // bit for bit (an integer maximum of the bit patterns; FCVTNS rounds half
 // to even). They take n, a multiple of 16 and at least 16, values; the
 // caller takes the rest. Encodings checked against llvm-mc.
@@ -57,11 +58,32 @@ amaxloop:
 	MOVW   R2, ret+16(FP)
 	RET
 
+// QUANTIZE16 quantizes the 16 floats at R1 (advancing it) into the 16
+// bytes of V10: FMUL by V30 (inv), FCVTNS, SQXTN twice (no saturation
+// happens: |x * inv| <= 127 (1 + 2^-23)) through V8 and V9, EOR with V31
+// (flip).
+#define QUANTIZE16 \
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4] \
+	FMUL_4S(0, 0, 30) \
+	FMUL_4S(1, 1, 30) \
+	FMUL_4S(2, 2, 30) \
+	FMUL_4S(3, 3, 30) \
+	FCVTNS_4S(0, 0) \
+	FCVTNS_4S(1, 1) \
+	FCVTNS_4S(2, 2) \
+	FCVTNS_4S(3, 3) \
+	SQXTN_4H(8, 0) \
+	SQXTN2_8H(8, 1) \
+	SQXTN_4H(9, 2) \
+	SQXTN2_8H(9, 3) \
+	SQXTN_8B(10, 8) \
+	SQXTN2_16B(10, 9) \
+	VEOR V31.B16, V10.B16, V10.B16
+
 // func qquantizeNEON(dst *int8, x *float32, n int, inv float32, flip uint32)
 //
-// dst[i] = int8(round(x[i] * inv)) XOR flip. V30 holds inv, V31 flip; 16
-// values a step: FMUL, FCVTNS, SQXTN twice (no saturation happens: |x *
-// inv| <= 127 (1 + 2^-23)) into V8, V9 and V10, EOR.
+// dst[i] = int8(round(x[i] * inv)) XOR flip, 16 values a step. R0 dst, R1
+// x, R2 steps, V30 inv and V31 flip in every lane.
 TEXT ·qquantizeNEON(SB), NOSPLIT, $0-32
 	MOVD  dst+0(FP), R0
 	MOVD  x+8(FP), R1
@@ -73,23 +95,35 @@ TEXT ·qquantizeNEON(SB), NOSPLIT, $0-32
 	LSR   $4, R2
 
 qloop:
-	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
-	FMUL_4S(0, 0, 30)
-	FMUL_4S(1, 1, 30)
-	FMUL_4S(2, 2, 30)
-	FMUL_4S(3, 3, 30)
-	FCVTNS_4S(0, 0)
-	FCVTNS_4S(1, 1)
-	FCVTNS_4S(2, 2)
-	FCVTNS_4S(3, 3)
-	SQXTN_4H(8, 0)
-	SQXTN2_8H(8, 1)
-	SQXTN_4H(9, 2)
-	SQXTN2_8H(9, 3)
-	SQXTN_8B(10, 8)
-	SQXTN2_16B(10, 9)
-	VEOR   V31.B16, V10.B16, V10.B16
+	QUANTIZE16
 	VST1.P [V10.B16], 16(R0)
 	SUBS   $1, R2
 	BNE    qloop
+	RET
+
+// func qquantizePairsNEON(dst *int8, x *float32, n int, inv float32, flip uint32)
+//
+// qquantizeNEON into a row of A in row pairs (qmatmul_pairs.go): value i
+// goes to dst[16*(i/8) + i%8], so each 16 values are stored as 8 bytes at
+// dst and 8 at dst+16, and the other row's 8 bytes after each are not
+// touched.
+TEXT ·qquantizePairsNEON(SB), NOSPLIT, $0-32
+	MOVD  dst+0(FP), R0
+	MOVD  x+8(FP), R1
+	MOVD  n+16(FP), R2
+	FMOVS inv+24(FP), F30
+	VDUP  V30.S[0], V30.S4
+	MOVWU flip+28(FP), R3
+	VDUP  R3, V31.S4
+	LSR   $4, R2
+
+qploop:
+	QUANTIZE16
+	VMOV V10.D[0], R4
+	VMOV V10.D[1], R5
+	MOVD R4, (R0)
+	MOVD R5, 16(R0)
+	ADD  $32, R0
+	SUBS $1, R2
+	BNE  qploop
 	RET
