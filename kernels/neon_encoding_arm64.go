@@ -65,3 +65,12 @@ func neonProbeFMLAELEM3(dst, a, b *[4]float32)
 
 //go:noescape
 func neonProbeSSHR(dst, a, b *[4]float32)
+
+// Probes of SMMLA (I8MM): dst += a (2x8) times b (8x2, as two columns of
+// 8), as qgemm8x8c8SMMLA runs it. They fault on a CPU without I8MM.
+
+//go:noescape
+func neonProbeSMMLA(dst *[4]int32, a, b *[16]int8)
+
+//go:noescape
+func neonProbeSMMLAComplement(dst *[4]int32, a, b *[16]int8)

@@ -131,3 +131,33 @@ TEXT ·neonProbeSSHR(SB), NOSPLIT, $0-24
 	PROBE_IN
 	SSHR_4S(29, 17, 1)
 	PROBE_OUT
+
+// The SMMLA of the I8MM int8 kernel (qmatmul_i8mm_arm64.s), whose WORDs
+// _qgemmgen writes: dst holds the 2x2 int32 accumulator, a the 2x8 s8 left
+// operand, b the 8x2 right one (its two columns of 8). Two register
+// triples, (29, 3, 17) and their complements (2, 28, 14), set and clear
+// every bit of each register field.
+
+// func neonProbeSMMLA(dst *[4]int32, a, b *[16]int8)
+TEXT ·neonProbeSMMLA(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	VLD1 (R0), [V29.S4]
+	VLD1 (R1), [V3.B16]
+	VLD1 (R2), [V17.B16]
+	WORD $0x4E91A47D // SMMLA V29.4S, V3.16B, V17.16B
+	VST1 [V29.S4], (R0)
+	RET
+
+// func neonProbeSMMLAComplement(dst *[4]int32, a, b *[16]int8)
+TEXT ·neonProbeSMMLAComplement(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	VLD1 (R0), [V2.S4]
+	VLD1 (R1), [V28.B16]
+	VLD1 (R2), [V14.B16]
+	WORD $0x4E8EA782 // SMMLA V2.4S, V28.16B, V14.16B
+	VST1 [V2.S4], (R0)
+	RET

@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -74,5 +75,62 @@ func TestNEONFeatures(t *testing.T) {
 	t.Logf("arm64 features: %+v", neonFeatures)
 	if !neonFeatures.asimd {
 		t.Log("cpuid does not report ASIMD; the NEON level runs regardless (it is part of arm64)")
+	}
+}
+
+// TestSMMLAEncoding runs the SMMLA word of the I8MM int8 kernel, with two
+// register triples that between them set and clear every bit of each
+// register field, against smmla (its Go model, qmatmul_pairs.go): random
+// and extreme s8 operands (-128 * -128 in every product, 8 of them into
+// one lane) onto a nonzero accumulator. Skipped on a CPU without I8MM
+// (qemu-aarch64 -cpu max has it).
+func TestSMMLAEncoding(t *testing.T) {
+	if !neonFeatures.i8mm {
+		t.Skip("no I8MM on this CPU")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 200; trial++ {
+		var a, b [16]int8
+		acc := [4]int32{int32(r.Uint32()), -7, 1 << 30, int32(trial)}
+		for i := range a {
+			a[i], b[i] = int8(r.IntN(256)-128), int8(r.IntN(256)-128)
+			if trial == 0 {
+				a[i], b[i] = -128, -128
+			}
+		}
+		want := acc
+		smmla(&want, &a, &b)
+		for _, probe := range []struct {
+			name string
+			run  func(dst *[4]int32, a, b *[16]int8)
+		}{{"smmla v29, v3, v17", neonProbeSMMLA}, {"smmla v2, v28, v14", neonProbeSMMLAComplement}} {
+			got := acc
+			probe.run(&got, &a, &b)
+			if got != want {
+				t.Fatalf("%s: a=%v b=%v acc=%v: got %v, want %v", probe.name, a, b, acc, got, want)
+			}
+		}
+	}
+}
+
+// TestInt8KernelChoice checks (and logs) the int8 family the NEON level
+// takes from the CPU's extensions: SMMLA with I8MM, else SDOT with
+// DotProd, else the Go twin. Run under qemu-aarch64 with -cpu max,
+// neoverse-n1 and cortex-a72 it covers all three.
+func TestInt8KernelChoice(t *testing.T) {
+	got := qgemmKernelFor(NEON)
+	want := genericQgemm
+	switch {
+	case neonFeatures.i8mm:
+		want = smmlaQgemm
+	case neonFeatures.dotProd:
+		want = sdotQgemm
+	}
+	t.Logf("i8mm=%v dotProd=%v: int8 kernel at neon %s", neonFeatures.i8mm, neonFeatures.dotProd, got.name)
+	if got != want {
+		t.Errorf("int8 kernel at neon is %s, want %s", got.name, want.name)
+	}
+	if g := qgemmKernelFor(Generic); g != genericQgemm {
+		t.Errorf("int8 kernel at generic is %s, want %s", g.name, genericQgemm.name)
 	}
 }

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -407,5 +411,67 @@ func TestQuantizeRowsPairs(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// a64Word assembles an A64 instruction from its field layout, most
+// significant bit first: '0' and '1' are fixed bits, a letter is a bit of
+// the field of that letter (its bits in order, most significant first).
+func a64Word(layout string, fields map[byte]int) uint32 {
+	var w uint32
+	for i := 0; i < len(layout); i++ {
+		c := layout[i]
+		bit := uint32(c - '0')
+		if c != '0' && c != '1' {
+			pos := strings.LastIndexByte(layout, c) - i
+			bit = uint32(fields[c]>>pos) & 1
+		}
+		w = w<<1 | bit
+	}
+	return w
+}
+
+// TestNEONQgemmWORDs reads the generated NEON int8 kernels and checks each
+// WORD against the instruction its comment names, assembled from the A64
+// field layout: SDOT (by element) in qmatmul_arm64.s, SMMLA in
+// qmatmul_i8mm_arm64.s. It runs on every machine; the kernels themselves
+// run under TestQgemmKernels on arm64 (qemu-aarch64 -cpu max has both
+// extensions), and _qgemmgen's tests check the encoders against llvm-mc.
+func TestNEONQgemmWORDs(t *testing.T) {
+	const (
+		// SDOT Vd.4S, Vn.16B, Vm.4B[i]: 0 Q=1 U=0 01111 size=10 L M Rm 1110 H 0 Rn Rd
+		sdot = "0100111110" + "LMmmmm" + "1110H0" + "nnnnn" + "ddddd"
+		// SMMLA Vd.4S, Vn.16B, Vm.16B: 01001110100 Rm 101001 Rn Rd
+		smmla = "01001110100" + "mmmmm" + "101001" + "nnnnn" + "ddddd"
+	)
+	line := regexp.MustCompile(`WORD \$0x([0-9A-F]{8}) // (SDOT|SMMLA) V(\d+)\.4S, V(\d+)\.16B, V(\d+)\.(?:4B\[(\d)\]|16B)$`)
+	for _, f := range []struct {
+		file, mnemonic string
+		want           int
+	}{{"qmatmul_arm64.s", "SDOT", 16 * (4 + 3 + 2 + 1)}, {"qmatmul_i8mm_arm64.s", "SMMLA", 8 * (4 + 3 + 2 + 1)}} {
+		src, err := os.ReadFile(f.file)
+		require.NoError(t, err)
+		n := 0
+		for i, text := range strings.Split(string(src), "\n") {
+			if !strings.Contains(text, "WORD") || !strings.Contains(text, "// "+f.mnemonic+" ") {
+				continue
+			}
+			g := line.FindStringSubmatch(strings.TrimSpace(text))
+			require.NotNil(t, g, "%s:%d: %q is no %s this test reads", f.file, i+1, text, f.mnemonic)
+			word, _ := strconv.ParseUint(g[1], 16, 32)
+			d, _ := strconv.Atoi(g[3])
+			rn, _ := strconv.Atoi(g[4])
+			m, _ := strconv.Atoi(g[5])
+			var want uint32
+			if g[2] == "SDOT" {
+				idx, _ := strconv.Atoi(g[6])
+				want = a64Word(sdot, map[byte]int{'d': d, 'n': rn, 'm': m & 15, 'M': m >> 4, 'L': idx & 1, 'H': idx >> 1})
+			} else {
+				want = a64Word(smmla, map[byte]int{'d': d, 'n': rn, 'm': m})
+			}
+			require.Equal(t, fmt.Sprintf("%#08x", want), fmt.Sprintf("%#08x", word), "%s:%d: %s", f.file, i+1, strings.TrimSpace(text))
+			n++
+		}
+		require.Equal(t, f.want, n, "%s: %s words", f.file, f.mnemonic)
 	}
 }

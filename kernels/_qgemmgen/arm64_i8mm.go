@@ -1,0 +1,305 @@
+package main
+
+import "fmt"
+
+// The NEON I8MM int8 micro-kernel, qgemm8x8c8SMMLA: SMMLA multiplies a
+// 2x8 s8 block of A (two rows of 8 k, one register) by an 8x2 block of the
+// weights (two columns of 8 k, one register) and adds the 2x2 int32
+// product into an accumulator. The header below gives the register plan.
+
+const i8mmPairs = 4 // row pairs a block: 4 pairs x 4 column pairs = 16 accumulators
+
+// smmla returns SMMLA Vd.4S, Vn.16B, Vm.16B (Armv8.6 I8MM) as a WORD.
+func smmla(d, n, m int) string {
+	return fmt.Sprintf("WORD $0x%08X // SMMLA V%d.4S, V%d.16B, V%d.16B", smmlaWord(d, n, m), d, n, m)
+}
+
+// smmlaWord encodes SMMLA (vector): 0 1 0 0 1 1 1 0 1 0 0 Rm 1 0 1 0 0 1 Rn
+// Rd, five bits each register. Checked against the field layout by
+// TestSMMLAFormula and against llvm-mc by TestSMMLAEncoding.
+func smmlaWord(d, n, m int) uint32 {
+	return 0x4E80A400 | uint32(m&31)<<16 | uint32(n&31)<<5 | uint32(d&31)
+}
+
+// i8acc returns the accumulator of row pair p and column pair q (columns
+// 2q, 2q+1) in set s of a block of np pairs: V16 + 4(s*np + p) + q.
+func i8acc(np, p, q, s int) int { return 16 + 4*(s*np+p) + q }
+
+// i8sets is the number of accumulator sets of a block of np pairs: blocks
+// of one and two pairs alternate two sets over the two 8-k halves of a
+// step, so that 8 and 16 SMMLA chains rather than 4 and 8 cover its
+// latency.
+func i8sets(np int) int {
+	if np <= 2 {
+		return 2
+	}
+	return 1
+}
+
+func i8mmBlock(np int) {
+	l := fmt.Sprintf("mpairs%d", np)
+	S := i8sets(np)
+	emit("\n// %d row pairs (%d or %d rows): accumulators V16-V%d.", np, 2*np-1, 2*np, 16+4*np*S-1)
+	emit("%s:", l)
+	for s := 0; s < S; s++ {
+		for p := 0; p < np; p++ {
+			for q := 0; q < 4; q++ {
+				v := i8acc(np, p, q, s)
+				emit("\tVEOR V%d.B16, V%d.B16, V%d.B16", v, v, v)
+			}
+		}
+	}
+	for p := 0; p < np; p++ {
+		if p == 0 {
+			emit("\tMOVD R15, R19")
+		} else {
+			emit("\tADD  R2<<1, R%d, R%d", 18+p, 19+p)
+		}
+	}
+	emit("\tMOVD R3, R25")
+	emit("\tMOVD R10, R17")
+	emit("\tCBZ  R17, %se", l)
+	emit("%sloop:", l)
+	for p := 0; p < np; p++ {
+		emit("\tVLD1.P 32(R%d), [V%d.B16, V%d.B16]", 19+p, 2*p, 2*p+1)
+	}
+	emit("\tVLD1.P 64(R25), [V8.B16, V9.B16, V10.B16, V11.B16]")
+	emit("\tVLD1.P 64(R25), [V12.B16, V13.B16, V14.B16, V15.B16]")
+	for h := 0; h < 2; h++ {
+		for p := 0; p < np; p++ {
+			for q := 0; q < 4; q++ {
+				emit("\t%s", smmla(i8acc(np, p, q, h%S), 2*p+h, 8+4*h+q))
+			}
+		}
+	}
+	emit("\tSUBS $1, R17")
+	emit("\tBNE  %sloop", l)
+	emit("%se:", l)
+	for s := 1; s < S; s++ {
+		for p := 0; p < np; p++ {
+			for q := 0; q < 4; q++ {
+				emit("\tVADD V%d.S4, V%d.S4, V%d.S4", i8acc(np, p, q, s), i8acc(np, p, q, 0), i8acc(np, p, q, 0))
+			}
+		}
+	}
+	// Epilogue: the 2x2 tiles of a pair back to rows (ZIP1 and ZIP2 of the
+	// 64-bit halves), then C = float32(acc) * (sa * colScale) + bias, step
+	// by step. Row 2p+r ends in V16+4p+2r (columns 0-3) and V17+4p+2r (4-7).
+	// The second row of the last pair is left alone when the block has an
+	// odd number of rows: its row scale is past the end.
+	emit("\tVLD1 (R8), [V8.S4, V9.S4]")
+	emit("\tVLD1 (R7), [V10.S4, V11.S4]")
+	emit("\tMOVD R23, R12")
+	for p := 0; p < np; p++ {
+		a0, a1, a2, a3 := i8acc(np, p, 0, 0), i8acc(np, p, 1, 0), i8acc(np, p, 2, 0), i8acc(np, p, 3, 0)
+		// Go operand order: VZIP1 Vm, Vn, Vd is zip1 vd, vn, vm.
+		emit("\tVZIP1 V%d.D2, V%d.D2, V0.D2", a1, a0)
+		emit("\tVZIP1 V%d.D2, V%d.D2, V1.D2", a3, a2)
+		emit("\tVZIP2 V%d.D2, V%d.D2, V2.D2", a1, a0)
+		emit("\tVZIP2 V%d.D2, V%d.D2, V3.D2", a3, a2)
+		for r := 0; r < 2; r++ {
+			if p == np-1 && r == 1 {
+				emit("\tTBNZ $0, R24, %sodd", l)
+			}
+			emit("\tVLD1R.P 4(R12), [V4.S4]")
+			emit("\tFMUL_4S(6, 4, 8)")
+			emit("\tFMUL_4S(7, 4, 9)")
+			d := i8acc(np, p, 2*r, 0)
+			for h := 0; h < 2; h++ {
+				emit("\tSCVTF_4S(%d, %d)", d+h, 2*r+h)
+				emit("\tFMUL_4S(%d, %d, %d)", d+h, d+h, 6+h)
+				emit("\tFADD_4S(%d, %d, %d)", d+h, d+h, 10+h)
+			}
+		}
+	}
+	emit("%sodd:", l)
+	// Store: whole rows, or the existing columns through the frame; the
+	// last row only when the block's row count is even.
+	row := func(i int) string {
+		d := i8acc(np, i/2, 2*(i%2), 0)
+		return fmt.Sprintf("[V%d.S4, V%d.S4]", d, d+1)
+	}
+	emit("\tMOVD R16, R21")
+	emit("\tCBNZ R13, %ssp", l)
+	for i := 0; i < 2*np; i++ {
+		if i == 2*np-1 {
+			emit("\tTBNZ $0, R24, qblockdone")
+		}
+		emit("\tVST1 %s, (R21)", row(i))
+		if i < 2*np-1 {
+			emit("\tADD  R6, R21")
+		}
+	}
+	emit("\tB    qblockdone")
+	emit("%ssp:", l)
+	emit("\tMOVD $tmp-32(SP), R22")
+	for i := 0; i < 2*np; i++ {
+		if i == 2*np-1 {
+			emit("\tTBNZ $0, R24, qblockdone")
+		}
+		emit("\tVST1 %s, (R22)", row(i))
+		emit("\tMOVD R22, R19")
+		emit("\tMOVD R21, R20")
+		emit("\tMOVD R13, R17")
+		emit("%scp%d:", l, i)
+		emit("\tMOVWU.P 4(R19), R12")
+		emit("\tMOVW.P  R12, 4(R20)")
+		emit("\tSUBS    $1, R17")
+		emit("\tBNE     %scp%d", l, i)
+		if i < 2*np-1 {
+			emit("\tADD  R6, R21")
+		}
+	}
+	emit("\tB    qblockdone")
+}
+
+func arm64I8MM() {
+	emit("// Code generated by \"cd kernels/_qgemmgen && go run . -arch arm64 -i8mm > ../qmatmul_i8mm_arm64.s\"; DO NOT EDIT.")
+	emit("")
+	emit("%s", i8mmHeader)
+	for np := i8mmPairs; np >= 1; np-- {
+		i8mmBlock(np)
+	}
+}
+
+const i8mmHeader = `//go:build !purego
+
+// qgemm8x8c8SMMLA is the NEON int8 micro-kernel for CPUs with I8MM
+// (Armv8.6: Apple M2 and later, Graviton 3, Cortex-A710/X2 and later); the
+// contract (qgemmArgs, panel layout, rounding of the epilogue) is in
+// qmatmul_kernel.go, its Go twin qgemm8x8c8Generic in qmatmul_pairs.go.
+// SMMLA Vd.4S, Vn.16B, Vm.16B adds to the 2x2 int32 tile Vd the product of
+// Vn, 2 rows x 8 k of s8 A, and Vm, 8 k x 2 columns of s8 weights: 32
+// multiply-adds, twice an SDOT's. A is quantized into row pairs (rows 2p,
+// 2p+1 interleaved by 8 k, so that 16 bytes are one Vn) and the panels are
+// c8 (each 8 k, the 8 bytes of column j then those of column j+1, so that
+// 16 bytes are one Vm); K is padded to 16.
+//
+// Register plan, a block of up to 4 row pairs (8 rows) of A by one panel of
+// 8 columns (4 column pairs):
+//   V16-V31  int32 accumulators, the 2x2 tile of pair p and column pair q
+//            (rows 2p, 2p+1 by columns 2q, 2q+1, row-major) in V16+4p+q;
+//            blocks of one and two pairs use two sets, the second for the
+//            second 8 k of each step (8 and 16 SMMLA chains), added at the
+//            end
+//   V0-V7    16 k of each pair: V(2p) its first 8 k, V(2p+1) its second
+//   V8-V15   16 k of the panel: V8-V11 the first 8 k of column pairs 0-3,
+//            V12-V15 the second
+//   epilogue V0-V3 the rows of a pair (ZIP1/ZIP2 of the tiles' 64-bit
+//            halves), V4 the row scale, V6-V7 row scale times column
+//            scales, V8-V9 column scales, V10-V11 bias; the results
+//            overwrite the pair's accumulators, row 2p+r in V16+4p+2r and
+//            V17+4p+2r
+// 8x8 is the tile that fills the register file: 16 accumulators leave 16
+// registers for 16 k of A (one per pair and 8 k) and of the panel (one per
+// column pair and 8 k). 4x16 (SDOT's tile) also takes 16 accumulators, but
+// each 8 k then loads 8 panel registers for 2 of A, 20 against 16 for 32
+// SMMLA a step, and 12x8 or 8x12 take 24 and leave too few for the
+// operands.
+//
+// Expected speed. Each 16 k of an 8x8 block is 32 SMMLA (1024
+// multiply-adds) for 6 loads of 256 bytes (16 registers). The SDOT kernel
+// does the same 1024 multiply-adds of a 4x16 block with 64 SDOT and 320
+// bytes (20 registers). Where SMMLA issues at SDOT's rate (Arm's
+// optimization guides give them the same pipes and throughput on the
+// cores we know of; to be measured), a core with two such pipes and two
+// 128-bit loads a cycle takes 16 cycles for the 32 SMMLA against 8 for the
+// loads: SMMLA-bound at twice the SDOT kernel's multiply-adds a cycle.
+// The epilogue, once a block and K, costs about 100 instructions for 64
+// outputs (1.6 an output, against 2K/64 in the loop: 5% at K = 64, under
+// 1% at K = 768). A one-row block (m = 1, decoding) wastes half of each
+// SMMLA and runs at the SDOT kernel's rate, where both are bound by
+// streaming the weights anyway.
+//
+// General registers: R0 args, R1 A, R2 lda (kp: a pair is 2 lda), R3
+// panel, R4 ldb, R5 C at the panel's first column, R6 ldc, R7 bias of the
+// panel, R8 its column scales, R9 mr (even), R10 steps of 16 k, R11 panels
+// left, R13 the existing columns of a partial last panel (0 for a whole
+// one), R14 rows left, R15 A at the block, R16 C at the block, R17
+// counter, R19-R22 A pairs in the K loop (C rows and copy cursors outside
+// it), R23 the row scales of the block, R24 rows in this block, R25 panel
+// cursor, R12 scratch. A partial panel's C rows go through the 32-byte
+// frame, so that no column past args.cols is written.
+
+#include "textflag.h"
+#include "neon_arm64.h"
+
+// scvtf vD.4s, vN.4s (int32 to float32, rounding to nearest even)
+#define SCVTF_4S(d, n) WORD $(0x4E21D800 | ((n)<<5) | (d))
+
+#define arg_a 0
+#define arg_lda 8
+#define arg_b 16
+#define arg_ldb 24
+#define arg_c 32
+#define arg_ldc 40
+#define arg_bias 48
+#define arg_colScale 56
+#define arg_rowScale 72
+#define arg_m 80
+#define arg_mr 88
+#define arg_groups 96
+#define arg_panels 104
+#define arg_cols 216
+
+// func qgemm8x8c8SMMLA(args *qgemmArgs)
+TEXT ·qgemm8x8c8SMMLA(SB), $32-8
+	MOVD args+0(FP), R0
+	MOVD arg_a(R0), R1
+	MOVD arg_lda(R0), R2
+	MOVD arg_b(R0), R3
+	MOVD arg_ldb(R0), R4
+	MOVD arg_c(R0), R5
+	MOVD arg_ldc(R0), R6
+	MOVD arg_bias(R0), R7
+	MOVD arg_colScale(R0), R8
+	MOVD arg_mr(R0), R9
+	ADD  $1, R9
+	AND  $~1, R9
+	MOVD arg_groups(R0), R10
+	LSR  $2, R10
+	MOVD arg_panels(R0), R11
+
+qpanel:
+	MOVD $0, R13
+	CMP  $1, R11
+	BNE  qwhole
+	MOVD arg_cols(R0), R13
+	CMP  $8, R13
+	BNE  qwhole
+	MOVD $0, R13
+
+qwhole:
+	MOVD R1, R15
+	MOVD R5, R16
+	MOVD arg_m(R0), R14
+	MOVD arg_rowScale(R0), R23
+
+qrowblock:
+	CMP  R9, R14
+	CSEL LT, R14, R9, R24
+	ADD  $1, R24, R12
+	LSR  $1, R12
+	CMP  $4, R12
+	BEQ  mpairs4
+	CMP  $3, R12
+	BEQ  mpairs3
+	CMP  $2, R12
+	BEQ  mpairs2
+	B    mpairs1
+
+qblockdone:
+	SUB  R24, R14
+	MUL  R24, R2, R12
+	ADD  R12, R15
+	MUL  R24, R6, R12
+	ADD  R12, R16
+	ADD  R24<<2, R23
+	CBNZ R14, qrowblock
+	ADD  R4, R3
+	ADD  $32, R5
+	ADD  $32, R7
+	ADD  $32, R8
+	SUBS $1, R11
+	BNE  qpanel
+	RET`
