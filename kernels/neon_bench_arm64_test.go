@@ -14,7 +14,7 @@ import (
 //	go test -run '^$' -bench NEON -count 6 ./kernels/ | tee neon.txt
 //
 // Each row kernel reports the bytes it reads and writes (MB/s); the gemm
-// reports GFLOP/s (2 flops per multiply-add).
+// reports GFLOP/s (2 flops per multiply-add), the int8 product GOP/s.
 
 // BenchmarkNEONRows runs each row kernel at the generic and NEON levels on
 // the shapes of a ViT-B head: 768-wide rows, 64-wide attention heads,
@@ -139,6 +139,45 @@ func BenchmarkNEONAttention(b *testing.B) {
 					a.Run(out, q, k, v, scratch)
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkNEONInt8 runs the int8 product (quantizing A, the micro-kernel
+// and the epilogue) on a 768 x 768 weight matrix for m rows through each
+// int8 family this CPU has: the Go twin, SDOT (DotProd) and SMMLA (I8MM),
+// so that a device with I8MM shows what SMMLA gains over SDOT at decode
+// (m = 1), a few tokens and a ViT sequence (m = 197). GOP/s counts 2
+// operations per multiply-add of the m x 768 x 768 product.
+func BenchmarkNEONInt8(b *testing.B) {
+	const k, n = 768, 768
+	w := neonValues(k*n, 1, 7)
+	prev := Active()
+	defer SetLevel(prev) //nolint:errcheck // prev was supported
+	for _, m := range []int{1, 4, 16, 64, 197} {
+		a := neonValues(m*k, 1, 8)
+		c := make([]float32, m*n)
+		for _, kern := range qgemmKernels() {
+			if kern.id == qgemmGoPairs {
+				continue // a model of the SMMLA kernel for the tests, not a fallback
+			}
+			b.Run(fmt.Sprintf("m=%d/%s", m, kern.name), func(b *testing.B) {
+				if err := SetLevel(kern.level); err != nil {
+					b.Fatal(err)
+				}
+				saved := qgemmActive
+				qgemmActive = kern
+				p, err := QuantizeKN(w, k, n, nil)
+				qgemmActive = saved
+				if err != nil {
+					b.Fatal(err)
+				}
+				var task MatMulTask
+				for b.Loop() {
+					p.MatMulWith(&task, nil, c, n, a, k, m, ActNone)
+				}
+				b.ReportMetric(float64(2*m*k*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
 			})
 		}
 	}

@@ -5,9 +5,13 @@ package kernels
 import "github.com/klauspost/cpuid/v2"
 
 // neonFeatures are the optional arm64 extensions, read once at start-up,
-// that the quantised kernels to come will choose by (the float kernels need
-// only Advanced SIMD, which every arm64 CPU has). cpuid reads them from
-// HWCAP/HWCAP2 on Linux and sysctl on macOS.
+// that the int8 kernels choose by (qgemmKernelFor: SMMLA with i8mm, SDOT
+// with dotProd; the float kernels need only Advanced SIMD, which every
+// arm64 CPU has). cpuid reads them from HWCAP/HWCAP2 on Linux (qemu-aarch64
+// passes its -cpu model's there) and from sysctl (hw.optional.arm.FEAT_*)
+// on macOS. golang.org/x/sys/cpu (v0.41.0) has ARM64.HasI8MM too, but on
+// darwin it sets only FP and ASIMD, which would keep Apple M2 and later off
+// the SMMLA kernel.
 var neonFeatures = struct {
 	asimd   bool // Advanced SIMD, always true on a conforming CPU
 	dotProd bool // SDOT/UDOT: int8 dot products into int32 lanes
