@@ -31,23 +31,27 @@
 // 8x8 is the tile that fills the register file: 16 accumulators leave 16
 // registers for 16 k of A (one per pair and 8 k) and of the panel (one per
 // column pair and 8 k). 4x16 (SDOT's tile) also takes 16 accumulators, but
-// each 8 k then loads 8 panel registers for 2 of A, 20 against 16 for 32
-// SMMLA a step, and 12x8 or 8x12 take 24 and leave too few for the
-// operands.
+// each 8 k then loads 8 panel registers and 2 of A: 20 registers against
+// 16 for the 32 SMMLA of a 16-k step. 12x8 and 8x12 take 24 accumulators
+// and leave 8 registers for the 10 operands of each 8 k.
 //
-// Expected speed. Each 16 k of an 8x8 block is 32 SMMLA (1024
-// multiply-adds) for 6 loads of 256 bytes (16 registers). The SDOT kernel
-// does the same 1024 multiply-adds of a 4x16 block with 64 SDOT and 320
-// bytes (20 registers). Where SMMLA issues at SDOT's rate (Arm's
-// optimization guides give them the same pipes and throughput on the
-// cores we know of; to be measured), a core with two such pipes and two
-// 128-bit loads a cycle takes 16 cycles for the 32 SMMLA against 8 for the
-// loads: SMMLA-bound at twice the SDOT kernel's multiply-adds a cycle.
-// The epilogue, once a block and K, costs about 100 instructions for 64
-// outputs (1.6 an output, against 2K/64 in the loop: 5% at K = 64, under
-// 1% at K = 768). A one-row block (m = 1, decoding) wastes half of each
-// SMMLA and runs at the SDOT kernel's rate, where both are bound by
-// streaming the weights anyway.
+// Expected speed (counted, not measured: no arm64 machine with I8MM
+// here, and qemu's timings measure the emulator). Each 16 k of an 8x8
+// block is 32 SMMLA (1024 multiply-adds) and 6 loads of 256 bytes (16
+// registers); the SDOT kernel does the same 1024 multiply-adds of a 4x16
+// block with 64 SDOT and 320 bytes (20 registers). Counting the vector
+// instructions, the pipes SMMLA and SDOT share, 64 outputs at K = 768 take
+// 1536 SMMLA and 80 in the epilogue (16 ZIP, 64 SCVTF, FMUL and FADD),
+// against 3072 SDOT and 64: 1.9x fewer; at K = 64, 208 against 320, 1.5x.
+// Where SMMLA issues at SDOT's rate (an assumption to check on the device:
+// BenchmarkNEONInt8), that is the gain of a compute-bound product (m of 4
+// and more, K of some hundreds); a core with two such pipes and two
+// 128-bit loads a cycle spends 16 cycles on the 32 SMMLA of a step against
+// 8 on its loads, so the loads do not bind. Blocks of 1 and 2 rows run the
+// same SMMLA as 2 and 4, half of them wasted for one row: m = 1 (decoding)
+// costs what SDOT costs, 16 SMMLA or SDOT for 16 k by 16 columns, and
+// both are bound by streaming the weights there; m = 2 halves SDOT's
+// count.
 //
 // General registers: R0 args, R1 A, R2 lda (kp: a pair is 2 lda), R3
 // panel, R4 ldb, R5 C at the panel's first column, R6 ldc, R7 bias of the
