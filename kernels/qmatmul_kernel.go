@@ -17,12 +17,12 @@ import "unsafe"
 //
 // With c = 4 that is what VPDPBUSD and SDOT read: one 32-bit lane per
 // column, the four products of a group summed into it. With c = 8 a
-// 16-byte register holds a column pair j, j+1 (j even) by 8 k, the 2x8
-// right operand of SMMLA. Scales and bias are padded to
-// nr per panel, zero in the padding. Families whose A is unsigned (u8 with
-// a zero point of 128, for VPDPBUSD's u8 x s8) also keep, per column,
-// corr[j] = -128 * sum over k of q[k][j], the start of each accumulator,
-// which removes the zero point: sum (a+128) q - 128 sum q = sum a q.
+// 16-byte register holds a column pair j, j+1 (j even) by 8 k, the 8x2
+// right operand of SMMLA. Scales and bias are padded to nr per panel, zero
+// in the padding. Families whose A is unsigned (u8 with a zero point of
+// 128, for VPDPBUSD's u8 x s8) also keep, per column, corr[j] = -128 * sum
+// over k of q[k][j], the start of each accumulator, which removes the zero
+// point: sum (a+128) q - 128 sum q = sum a q.
 //
 // Quantized A. Row i of A is a_s8[i][k] = round(a[i][k] / sa[i]) in
 // [-127, 127] (qmatmul.go says how), kp bytes a row, zero past K. A
@@ -53,8 +53,8 @@ import "unsafe"
 // bit-identical at every level too. A[i][k] is the byte at args.a + i*lda +
 // k, P_q[k][j] the byte at args.b + q*ldb + the offset above, C[i][c] the
 // float32 at args.c + i*ldc + 4c (A[i][k] is the int16 at args.a + i*lda +
-// 2k for an a16 family, and at args.a + the pair offset above for a
-// rowPairs family); bias, colScale and corr hold nr values a panel from
+// 2k for an a16 family, the byte at args.a plus the pair offset above for
+// a rowPairs one); bias, colScale and corr hold nr values a panel from
 // their pointers, rowScale one float32 a row.
 //
 // Rows are taken in blocks of args.mr (1 <= mr <= mrMax) as in the float

@@ -166,14 +166,24 @@ func TestInt8MatMul(t *testing.T) {
 // TestInt8Families runs the int8 product through every int8 family this
 // CPU has, not only the one each level chooses (SDOT on a CPU with I8MM,
 // the Go twin of the SMMLA kernel on every machine), each at its level:
-// the short cases of TestInt8MatMul, and threaded products whose rows are
-// quantized in units and split into row blocks of odd sizes.
+// the family's panels unpacked back to the weights, the short cases of
+// TestInt8MatMul, and threaded products whose rows are quantized in units
+// and split into row blocks of odd sizes.
 func TestInt8Families(t *testing.T) {
 	pool := parallel.New(3)
 	defer pool.Close()
 	for _, name := range kernels.Int8KernelsForTest() {
 		t.Run(name, func(t *testing.T) {
 			defer kernels.UseInt8KernelForTest(name)()
+			const k, n = 37, 45
+			pr := newInt8Problem(int8Case{m: 1, k: k, n: n})
+			p, err := kernels.PackInt8KN(pr.q, pr.scale, k, n, nil)
+			require.NoError(t, err)
+			w := make([]float32, k*n)
+			p.Unpack(w, nil)
+			for i, v := range w {
+				require.Equal(t, float32(pr.q[i])*pr.scale[i%n], v, "W[%d][%d] unpacked", i/n, i%n)
+			}
 			for _, tc := range int8Cases(true) {
 				checkInt8MatMul(t, tc, nil)
 			}
