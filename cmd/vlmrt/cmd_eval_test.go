@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	goruntime "runtime"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,20 +105,25 @@ func TestEvalShapesModelMatchesPyTorch(t *testing.T) {
 		t.Skip("evaluates 250 images")
 	}
 	const model, data = "../../models/shapes/head.safetensors", "../../testdata/shapes/test"
-	code, stdout, stderr := runCmd("eval", "--model", model, "--data", data)
-	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "captions token-identical to PyTorch: 250 of 250 (100.0%)")
-	lines := 0
-	for _, line := range strings.Split(stdout, "\n") {
-		ours, torch, ok := strings.Cut(line, " (PyTorch ")
-		if !ok {
-			continue
+	// The whole split takes 2 s natively and over 6 minutes under qemu
+	// (CI's arm64 run), where the 60 images at every level below cover the
+	// arm64 kernels.
+	if goruntime.GOARCH == "amd64" {
+		code, stdout, stderr := runCmd("eval", "--model", model, "--data", data)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "captions token-identical to PyTorch: 250 of 250 (100.0%)")
+		lines := 0
+		for _, line := range strings.Split(stdout, "\n") {
+			ours, torch, ok := strings.Cut(line, " (PyTorch ")
+			if !ok {
+				continue
+			}
+			lines++
+			_, value, _ := strings.Cut(ours, ": ")
+			assert.Equal(t, strings.TrimSuffix(torch, ")"), value, line)
 		}
-		lines++
-		_, value, _ := strings.Cut(ours, ": ")
-		assert.Equal(t, strings.TrimSuffix(torch, ")"), value, line)
+		assert.Equal(t, 13, lines, "metrics with PyTorch's beside them")
 	}
-	assert.Equal(t, 13, lines, "metrics with PyTorch's beside them")
 
 	leveltest.ForEach(t, func(t *testing.T) {
 		code, stdout, stderr := runCmd("eval", "--model", model, "--data", data, "--limit", "60", "--tasks", "caption",
@@ -126,7 +132,7 @@ func TestEvalShapesModelMatchesPyTorch(t *testing.T) {
 		assert.Contains(t, stdout, "captions token-identical to PyTorch: 60 of 60 (100.0%)")
 	})
 
-	code, stdout, stderr = runCmd("eval", "--model", model, "--data", data, "--quantize", "int8", "--tasks", "caption")
+	code, stdout, stderr := runCmd("eval", "--model", model, "--data", data, "--quantize", "int8", "--tasks", "caption")
 	require.Equal(t, 0, code, stderr)
 	var same, total int
 	_, after, _ := strings.Cut(stdout, "captions token-identical to PyTorch: ")
