@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	goruntime "runtime"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
