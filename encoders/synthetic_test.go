@@ -53,7 +53,7 @@ func TestSyntheticRunsWithoutAllocating(t *testing.T) {
 				px[i] = float32(math.Sin(float64(i)))
 			}
 			s.Run()
-			assertNoAllocs(t, s.Run)
+			assert.Zero(t, testing.AllocsPerRun(3, s.Run))
 			for _, o := range plan.Outputs() {
 				v, _ := s.Output(o.Name)
 				assertVaried(t, o.Name, v)
@@ -78,24 +78,13 @@ func TestSyntheticRunsWithoutAllocating(t *testing.T) {
 			copy(ids, []float32{18, 3, 4, 19, 0, 18, 7, 19, 0, 0})
 			require.NoError(t, m.CheckIDs(ids))
 			ts.Run()
-			assertNoAllocs(t, ts.Run)
+			assert.Zero(t, testing.AllocsPerRun(3, ts.Run))
 			emb, _ := ts.Output(encoders.OutputTextEmbed)
 			assertVaried(t, "text_embeds", emb)
 			ids[0] = 20
 			assert.ErrorIs(t, m.CheckIDs(ids), encoders.ErrShape)
 		})
 	}
-}
-
-// assertNoAllocs checks that run allocates nothing. Under -race (which CI
-// runs with -short) sync.Pool drops items at random, so the count means
-// nothing there and the check is skipped.
-func assertNoAllocs(t *testing.T, run func()) {
-	t.Helper()
-	if testing.Short() {
-		return
-	}
-	assert.Zero(t, testing.AllocsPerRun(3, run))
 }
 
 func assertVaried(t *testing.T, name string, v []float32) {

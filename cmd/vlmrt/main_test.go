@@ -106,11 +106,8 @@ func TestBenchEncoder(t *testing.T) {
 	} {
 		code, stdout, stderr := runCmd(args...)
 		require.Equal(t, 0, code, stderr)
-		for _, key := range []string{"class: encoder clip", "p50_ms:", "allocs_per_run:", "arena_bytes:", "packed_bytes:"} {
+		for _, key := range []string{"class: encoder clip", "p50_ms:", "allocs_per_run: 0\n", "arena_bytes:", "packed_bytes:"} {
 			assert.Contains(t, stdout, key, args)
-		}
-		if !testing.Short() { // -race (CI runs it with -short) makes sync.Pool drop items
-			assert.Contains(t, stdout, "allocs_per_run: 0\n", args)
 		}
 	}
 	code, _, stderr := runCmd("bench", "--model", dir, "--inputs", keras+"grounding_gated.safetensors")
