@@ -112,9 +112,7 @@ func TestJointPlansMatchReference(t *testing.T) {
 					require.NoError(t, err)
 					assertClose(t, c.task+"."+name, readFloats(t, ref, c.task+"."+name), got)
 				}
-				if !testing.Short() { // -race (CI runs it with -short) makes sync.Pool drop items
-					assert.Zero(t, testing.AllocsPerRun(3, s.Run), "allocations per Run of the joint plan")
-				}
+				assert.Zero(t, testing.AllocsPerRun(3, s.Run), "allocations per Run of the joint plan")
 			})
 		}
 	})
@@ -387,10 +385,8 @@ func TestQuantizedPipeline(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want.Label, got.Label)
 		assert.InDeltaSlice(t, want.Probabilities, got.Probabilities, 0.05)
-		if !testing.Short() {
-			s, err := q.runJoint(heads.ClassVQA, photo, "What color is the disc?")
-			require.NoError(t, err)
-			assert.Zero(t, testing.AllocsPerRun(3, s.Run))
-		}
+		s, err := q.runJoint(heads.ClassVQA, photo, "What color is the disc?")
+		require.NoError(t, err)
+		assert.Zero(t, testing.AllocsPerRun(3, s.Run))
 	})
 }
