@@ -170,27 +170,7 @@ const neonHeader = `//go:build !purego
 // rows go through the 256-byte frame, so that no column past args.cols is
 // written.
 
-#include "textflag.h"
-#include "neon_arm64.h"
-
-// scvtf vD.4s, vN.4s (int32 to float32, rounding to nearest even)
-#define SCVTF_4S(d, n) WORD $(0x4E21D800 | ((n)<<5) | (d))
-
-#define arg_a 0
-#define arg_lda 8
-#define arg_b 16
-#define arg_ldb 24
-#define arg_c 32
-#define arg_ldc 40
-#define arg_bias 48
-#define arg_colScale 56
-#define arg_rowScale 72
-#define arg_m 80
-#define arg_mr 88
-#define arg_groups 96
-#define arg_panels 104
-#define arg_cols 216
-
+` + neonPrelude + `
 // func qgemm4x16c4SDOT(args *qgemmArgs)
 TEXT ·qgemm4x16c4SDOT(SB), $256-8
 	MOVD args+0(FP), R0
@@ -248,3 +228,28 @@ qblockdone:
 	SUBS $1, R11
 	BNE  qpanel
 	RET`
+
+// neonPrelude opens both NEON int8 kernel files after their comments: the
+// includes, the SCVTF encoding and the offsets of qgemmArgs's fields
+// (qmatmul_kernel.go), kept here once for both kernels.
+const neonPrelude = `#include "textflag.h"
+#include "neon_arm64.h"
+
+// scvtf vD.4s, vN.4s (int32 to float32, rounding to nearest even)
+#define SCVTF_4S(d, n) WORD $(0x4E21D800 | ((n)<<5) | (d))
+
+#define arg_a 0
+#define arg_lda 8
+#define arg_b 16
+#define arg_ldb 24
+#define arg_c 32
+#define arg_ldc 40
+#define arg_bias 48
+#define arg_colScale 56
+#define arg_rowScale 72
+#define arg_m 80
+#define arg_mr 88
+#define arg_groups 96
+#define arg_panels 104
+#define arg_cols 216
+`

@@ -225,27 +225,7 @@ const i8mmHeader = `//go:build !purego
 // cursor, R12 scratch. A partial panel's C rows go through the 32-byte
 // frame, so that no column past args.cols is written.
 
-#include "textflag.h"
-#include "neon_arm64.h"
-
-// scvtf vD.4s, vN.4s (int32 to float32, rounding to nearest even)
-#define SCVTF_4S(d, n) WORD $(0x4E21D800 | ((n)<<5) | (d))
-
-#define arg_a 0
-#define arg_lda 8
-#define arg_b 16
-#define arg_ldb 24
-#define arg_c 32
-#define arg_ldc 40
-#define arg_bias 48
-#define arg_colScale 56
-#define arg_rowScale 72
-#define arg_m 80
-#define arg_mr 88
-#define arg_groups 96
-#define arg_panels 104
-#define arg_cols 216
-
+` + neonPrelude + `
 // func qgemm8x8c8SMMLA(args *qgemmArgs)
 TEXT ·qgemm8x8c8SMMLA(SB), $32-8
 	MOVD args+0(FP), R0
